@@ -1,0 +1,1 @@
+"""The Retention dashboard: Dash pages that draw what the GraphQL API answers."""

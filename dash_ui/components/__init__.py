@@ -1,0 +1,1 @@
+"""Building blocks shared by pages: the shell, cards, sections, tables and alerts."""

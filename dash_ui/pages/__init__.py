@@ -1,0 +1,1 @@
+"""One module per page: its ids, a layout function that does no I/O, and its callbacks."""

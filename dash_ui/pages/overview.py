@@ -1,0 +1,115 @@
+"""The overview page: headline numbers, risk tiers, churn drivers and the customers most at risk."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dash
+import dash_bootstrap_components as dbc
+from dash import Input, Output, dcc, html
+
+from dash_ui.api.client import GraphQLClient
+from dash_ui.components.icons import icon
+from dash_ui.components.kpi_card import kpi_card
+from dash_ui.components.section import chart, section
+from dash_ui.pages.overview_content import TOP_RISK_COUNT, load_overview
+
+PATH = "/"
+NAME = "Overview"
+
+OVERVIEW_REFRESH = "overview-refresh"
+OVERVIEW_META = "overview-meta"
+OVERVIEW_ALERT = "overview-alert"
+OVERVIEW_BODY = "overview-body"
+OVERVIEW_RISK_SECTIONS = "overview-risk-sections"
+OVERVIEW_KPI_CUSTOMERS = "overview-kpi-customers"
+OVERVIEW_KPI_CHURN_RATE = "overview-kpi-churn-rate"
+OVERVIEW_KPI_HIGH_RISK = "overview-kpi-high-risk"
+OVERVIEW_KPI_REVENUE_AT_RISK = "overview-kpi-revenue-at-risk"
+OVERVIEW_TIER_CHART = "overview-tier-chart"
+OVERVIEW_DRIVERS_CHART = "overview-drivers-chart"
+OVERVIEW_TOP_RISK_TABLE = "overview-top-risk-table"
+DETAIL_SUFFIX = "-detail"
+
+# (key in the content dict, id of the value element, title, Bootstrap icon)
+_KPIS: tuple[tuple[str, str, str, str], ...] = (
+    ("customers", OVERVIEW_KPI_CUSTOMERS, "Customers", "people"),
+    ("churn_rate", OVERVIEW_KPI_CHURN_RATE, "Churn rate (historical)", "box-arrow-right"),
+    ("high_risk", OVERVIEW_KPI_HIGH_RISK, "Customers at high risk", "exclamation-triangle"),
+    ("revenue_at_risk", OVERVIEW_KPI_REVENUE_AT_RISK, "Monthly revenue at risk", "cash-coin"),
+)
+
+OUTPUTS: dict[str, Output] = {
+    "alert": Output(OVERVIEW_ALERT, "children"),
+    "body_hidden": Output(OVERVIEW_BODY, "hidden"),
+    "risk_hidden": Output(OVERVIEW_RISK_SECTIONS, "hidden"),
+    "meta": Output(OVERVIEW_META, "children"),
+    **{key: Output(value_id, "children") for key, value_id, _, _ in _KPIS},
+    **{f"{key}_detail": Output(value_id + DETAIL_SUFFIX, "children") for key, value_id, _, _ in _KPIS},
+    "tier_figure": Output(OVERVIEW_TIER_CHART, "figure"),
+    "drivers_figure": Output(OVERVIEW_DRIVERS_CHART, "figure"),
+    "top_risk_table": Output(OVERVIEW_TOP_RISK_TABLE, "children"),
+}
+
+
+def layout(**_: Any) -> html.Div:
+    """The page skeleton; its one callback fills it (no I/O here: Dash calls this at start-up too)."""
+    kpis = [
+        dbc.Col(
+            kpi_card(title=title, value_id=value_id, detail_id=value_id + DETAIL_SUFFIX, icon_name=icon_name),
+            xs=12,
+            sm=6,
+            xl=3,
+        )
+        for _, value_id, title, icon_name in _KPIS
+    ]
+    risk_sections = html.Div(
+        [
+            dbc.Row(
+                [
+                    dbc.Col(section("Customers per risk tier", chart(OVERVIEW_TIER_CHART)), lg=5),
+                    dbc.Col(section("What drives churn", chart(OVERVIEW_DRIVERS_CHART)), lg=7),
+                ],
+                className="g-3 mb-3",
+            ),
+            section(f"The {TOP_RISK_COUNT} customers most at risk", html.Div(id=OVERVIEW_TOP_RISK_TABLE)),
+        ],
+        id=OVERVIEW_RISK_SECTIONS,
+    )
+    kpi_row = dcc.Loading(dbc.Row(kpis, className="g-3 mb-3"), type="dot", delay_show=150)
+    body = html.Div([kpi_row, risk_sections], id=OVERVIEW_BODY)
+    return html.Div([_header(), html.Div(id=OVERVIEW_ALERT), body])
+
+
+def _header() -> html.Div:
+    refresh = dbc.Button(
+        [icon("arrow-clockwise", class_name="me-1"), "Refresh"],
+        id=OVERVIEW_REFRESH,
+        color="secondary",
+        outline=True,
+        size="sm",
+    )
+    title = html.Div(
+        [
+            html.H1(NAME, className="h3 mb-0"),
+            html.Div(id=OVERVIEW_META, className="text-body-secondary small"),
+        ]
+    )
+    return html.Div([title, refresh], className="d-flex justify-content-between align-items-start mb-3")
+
+
+def register(app: dash.Dash, client: GraphQLClient) -> None:
+    """Register the page and its callback on `app`, which reads through `client`."""
+    dash.register_page(  # type: ignore[no-untyped-call]  # dash ships it without annotations
+        __name__, path=PATH, name=NAME, title=f"{NAME} · Retention", order=0, layout=layout
+    )
+
+    # The refresh button's initial call (n_clicks=None) is the page load: it fires once each time the page
+    # is rendered (first visit, browser refresh, coming back through the nav), and again on every click.
+    @app.callback(
+        output=OUTPUTS,
+        inputs={"_clicks": Input(OVERVIEW_REFRESH, "n_clicks")},
+        running=[(Output(OVERVIEW_REFRESH, "disabled"), True, False)],
+    )
+    def refresh_overview(_clicks: int | None) -> dict[str, Any]:
+        return load_overview(client)

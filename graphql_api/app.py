@@ -1,0 +1,80 @@
+"""The one deployable: GraphQL at /graphql (GraphiQL in a browser) and the dashboard at /dashboard/."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from typing import Any
+
+from a2wsgi import WSGIMiddleware
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import RedirectResponse
+from starlette.routing import Mount, Route
+from strawberry.asgi import GraphQL
+
+from dash_ui.api.client import GraphQLClient
+from dash_ui.api.transports import AsgiTransport
+from dash_ui.app import create_dash_app
+from graphql_api.context import Context
+from graphql_api.graphiql import OfflineGraphiQLMixin, static_mount
+from graphql_api.schema import build_schema
+from retention.config import Settings
+from retention.runtime import Runtime, build_runtime
+
+log = logging.getLogger(__name__)
+# Threads a2wsgi gives the dashboard; each in-flight callback holds one while it awaits GraphQL.
+DASH_THREADS = 16
+
+
+class RetentionGraphQL(OfflineGraphiQLMixin, GraphQL[Context, None]):
+    """The Strawberry view, with a context built from the lifespan's runtime."""
+
+    async def get_context(self, request: Any, response: Any = None) -> Context:
+        return Context(runtime=request.state.runtime, request=request)
+
+
+async def _follow_active_model(runtime: Runtime) -> None:
+    # Every process polls the database, so `retention models activate` reaches all workers and hosts.
+    while True:
+        await asyncio.sleep(runtime.settings.model_refresh_seconds)
+        try:
+            await run_in_threadpool(runtime.refresh_active_model)
+        except Exception:  # a database blip must not kill the poller; the next round retries
+            log.exception("could not check the active model version")
+
+
+async def _to_dashboard(_: Request) -> RedirectResponse:
+    return RedirectResponse("/dashboard/")
+
+
+def create_app(settings: Settings | None = None) -> Starlette:
+    """Build the app; settings come from the environment unless given."""
+    settings = settings or Settings()
+    runtime = build_runtime(settings)
+    transport = AsgiTransport()
+    dashboard = create_dash_app(GraphQLClient(transport))
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
+        await run_in_threadpool(runtime.refresh_active_model)
+        state = {"runtime": runtime}
+        transport.bind(app, asyncio.get_running_loop(), state=state)
+        follower = asyncio.create_task(_follow_active_model(runtime))
+        try:
+            yield state
+        finally:
+            follower.cancel()
+            transport.unbind()
+            runtime.close()
+
+    routes = [
+        Route("/", _to_dashboard),
+        Route("/graphql", RetentionGraphQL(build_schema()), methods=["GET", "POST"]),
+        static_mount(),
+        Mount("/dashboard", WSGIMiddleware(dashboard.server, workers=DASH_THREADS)),  # type: ignore[arg-type]
+    ]
+    return Starlette(routes=routes, lifespan=lifespan)

@@ -1,0 +1,56 @@
+"""The schema: per-domain query classes composed at one root, plus the protective extensions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import MaxAliasesLimiter, ParserCache, QueryDepthLimiter, ValidationCache
+
+from graphql_api.analytics import AnalyticsQuery
+from graphql_api.customers import CustomerQuery
+from graphql_api.errors import MaskUnexpectedErrors
+from graphql_api.model import ModelQuery
+from graphql_api.risk import RiskQuery
+
+
+@strawberry.type
+class Query(CustomerQuery, RiskQuery, AnalyticsQuery, ModelQuery):
+    """Every query, composed from the per-domain classes."""
+
+
+class DepthLimit(QueryDepthLimiter):
+    def __init__(self) -> None:
+        super().__init__(max_depth=10)
+
+
+class AliasLimit(MaxAliasesLimiter):
+    def __init__(self) -> None:
+        super().__init__(max_alias_count=30)
+
+
+class Parsed(ParserCache):
+    def __init__(self) -> None:
+        super().__init__(maxsize=256)
+
+
+class Validated(ValidationCache):
+    def __init__(self) -> None:
+        super().__init__(maxsize=256)
+
+
+class RetentionSchema(strawberry.Schema):
+    """Strawberry's schema, minus its habit of logging every error with a traceback."""
+
+    def process_errors(self, errors: list[GraphQLError], execution_context: Any = None) -> None:
+        # Coded errors are answers to the client, not faults; MaskUnexpectedErrors logs the real faults.
+        return None
+
+
+def build_schema() -> strawberry.Schema:
+    """The Retention GraphQL schema."""
+    return RetentionSchema(
+        query=Query,
+        extensions=[MaskUnexpectedErrors, DepthLimit, AliasLimit, Parsed, Validated],
+    )

@@ -1,0 +1,1 @@
+"""Retention: customer-churn early warning (domain core)."""

@@ -1,0 +1,225 @@
+"""The `retention` command: one group per noun (db, seed, train, score, models, serve, demo)."""
+
+from __future__ import annotations
+
+import logging
+import sys
+import tempfile
+from importlib.resources import as_file, files
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from pydantic import ValidationError
+
+from retention.config import Settings
+from retention.errors import RetentionError
+from retention.importing.load import import_csv
+from retention.ml.pipeline import ForestParams
+from retention.runtime import Runtime, build_runtime
+from retention.services import models as model_service
+from retention.services.scoring import score_all_customers
+from retention.storage import customers as customer_store
+from retention.storage import migrate
+
+app = typer.Typer(help="Retention: customer-churn early warning.", no_args_is_help=True, add_completion=False)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+models_app = typer.Typer(help="Model versions.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(models_app, name="models")
+log = logging.getLogger("retention")
+
+
+def _settings() -> Settings:
+    try:
+        return Settings()
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(map(str, e['loc'])) or 'settings'}: {e['msg']}" for e in exc.errors()
+        )
+        typer.secho(f"configuration error: {problems}", fg="red", err=True)
+        raise typer.Exit(2) from exc
+
+
+def _runtime() -> Runtime:
+    runtime = build_runtime(_settings())
+    migrate.upgrade(runtime.engine)
+    return runtime
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Create or migrate the database schema to the latest version."""
+    runtime = build_runtime(_settings())
+    migrate.upgrade(runtime.engine)
+    typer.echo(f"database at revision {migrate.current_revision(runtime.engine)}")
+
+
+def _score_if_model(runtime: Runtime) -> None:
+    if runtime.refresh_active_model() or runtime.active_version:
+        count = score_all_customers(
+            engine=runtime.engine, model=runtime.active_model(), policy=runtime.policy, progress=None
+        )
+        typer.echo(f"scored {count:,} customers with model {runtime.active_version}")
+
+
+@app.command()
+def seed(
+    csv: Annotated[Path | None, typer.Option(help="Import this file (original system's CSV format).")] = None,
+    generate: Annotated[
+        int | None, typer.Option(help="Generate and import this many synthetic customers.")
+    ] = None,
+    skip_invalid: Annotated[
+        bool, typer.Option(help="Import the valid rows of a file and report the rest.")
+    ] = False,
+    score: Annotated[bool, typer.Option(help="Score the customers afterwards if a model is active.")] = True,
+) -> None:
+    """Import customers: the bundled seeds by default, a CSV file, or N generated profiles."""
+    if csv is not None and generate is not None:
+        raise typer.BadParameter("give --csv or --generate, not both")
+    runtime = _runtime()
+    if generate is not None:
+        from seeds.generator import write_csv
+
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / "generated.csv"
+            write_csv(path, generate)
+            report = import_csv(runtime.engine, path, chunk_size=runtime.settings.import_chunk_size)
+    elif csv is not None:
+        report = import_csv(
+            runtime.engine, csv, chunk_size=runtime.settings.import_chunk_size, skip_invalid=skip_invalid
+        )
+    else:
+        with as_file(files("seeds") / "customers.csv") as bundled:
+            report = import_csv(runtime.engine, bundled, chunk_size=runtime.settings.import_chunk_size)
+    typer.echo(report.summary(), err=report.refused)
+    if report.refused:
+        raise typer.Exit(1)
+    if score:
+        _score_if_model(runtime)
+
+
+@app.command()
+def train(
+    activate: Annotated[
+        bool, typer.Option(help="Make the new version active even if another one is.")
+    ] = False,
+    trees: Annotated[int, typer.Option(min=10, max=2000, help="Trees in the forest.")] = 300,
+    min_samples_leaf: Annotated[int, typer.Option(min=1, max=1000, help="Smallest leaf.")] = 10,
+) -> None:
+    """Train a new model version on the labelled customers in the database."""
+    runtime = _runtime()
+    params = ForestParams(n_estimators=trees, min_samples_leaf=min_samples_leaf)
+    trained = model_service.train_version(
+        engine=runtime.engine, model_dir=runtime.settings.model_dir, params=params, activate=activate
+    )
+    manifest = trained.manifest
+    metrics = manifest.metrics
+    typer.echo(
+        f"model {manifest.version}: {manifest.training_rows:,} training rows, {manifest.test_rows:,} held out"
+    )
+    typer.echo(
+        f"  held-out ROC AUC {metrics['roc_auc']:.4f}  PR AUC {metrics['pr_auc']:.4f}  "
+        f"Brier {metrics['brier']:.4f}  log loss {metrics['log_loss']:.4f}"
+    )
+    typer.echo(
+        "  top drivers: " + ", ".join(f"{d.label} {d.importance:.3f}" for d in manifest.driver_records()[:5])
+    )
+    if trained.activated:
+        typer.echo(f"  activated {manifest.version}")
+        _score_if_model(runtime)
+    else:
+        typer.echo(f"  not activated; run `retention models activate {manifest.version}` to serve it")
+
+
+@app.command()
+def score() -> None:
+    """Score every customer with the active model and keep the snapshots."""
+    runtime = _runtime()
+    if not runtime.refresh_active_model():
+        runtime.active_model()
+    _score_if_model(runtime)
+
+
+@models_app.command("list")
+def models_list() -> None:
+    """Every model version, newest first; * marks the active one."""
+    runtime = _runtime()
+    versions = model_service.list_versions(engine=runtime.engine, model_dir=runtime.settings.model_dir)
+    if not versions:
+        typer.echo("no model versions yet: run `retention train`")
+    for info in versions:
+        m = info.manifest
+        mark = "*" if info.active else " "
+        typer.echo(
+            f"{mark} {m.version}  AUC {m.metrics['roc_auc']:.4f}  Brier {m.metrics['brier']:.4f}  "
+            f"rows {m.training_rows:,}  {m.created_at}"
+        )
+
+
+@models_app.command("activate")
+def models_activate(version: str) -> None:
+    """Make VERSION the active model (rollback included); every server switches within seconds."""
+    runtime = _runtime()
+    manifest = model_service.activate_version(
+        engine=runtime.engine, registry=runtime.registry, version=version
+    )
+    typer.echo(f"activated {manifest.version}")
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Interface to bind (RETENTION_HOST).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (RETENTION_PORT).")] = None,
+    workers: Annotated[int | None, typer.Option(help="Worker processes (RETENTION_WORKERS).")] = None,
+) -> None:
+    """Serve the GraphQL API and the dashboard with uvicorn."""
+    settings = _settings()
+    _serve(settings, host or settings.host, port or settings.port, workers or settings.workers)
+
+
+def _serve(settings: Settings, host: str, port: int, workers: int) -> None:
+    import uvicorn
+
+    typer.echo(f"dashboard: http://{host}:{port}/dashboard/")
+    typer.echo(f"GraphQL:   http://{host}:{port}/graphql  (GraphiQL in a browser)")
+    uvicorn.run(
+        "graphql_api.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level=settings.log_level.lower(),
+    )
+
+
+@app.command()
+def demo(
+    host: Annotated[str | None, typer.Option(help="Interface to bind.")] = None,
+    port: Annotated[int | None, typer.Option(help="Port.")] = None,
+) -> None:
+    """First run on the embedded database: schema, seeds if empty, a model if none, scores, then serve."""
+    runtime = _runtime()
+    with runtime.engine.connect() as connection:
+        empty = customer_store.count_customers(connection) == 0
+    if empty:
+        seed(csv=None, generate=None, skip_invalid=False, score=False)
+    if not runtime.refresh_active_model() and runtime.active_version is None:
+        train(activate=False, trees=300, min_samples_leaf=10)
+    else:
+        _score_if_model(runtime)
+    runtime.close()
+    settings = runtime.settings
+    _serve(settings, host or settings.host, port or settings.port, 1)
+
+
+def main() -> None:
+    """Entry point: run the CLI, turning the core's errors into a message and a non-zero exit."""
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    # Alembic narrates every migration step at INFO; the CLI reports the outcome itself.
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    try:
+        app()
+    except RetentionError as exc:
+        typer.secho(f"error ({exc.code}): {exc.message}", fg="red", err=True)
+        sys.exit(1)

@@ -1,0 +1,61 @@
+"""Settings, read once from RETENTION_* environment variables or a .env file, and validated."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DATABASE_URL = "sqlite:///data/retention.db"
+
+
+class Settings(BaseSettings):
+    """Everything the core needs to run; unsafe values are refused at start."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="RETENTION_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    database_url: str = Field(
+        DEFAULT_DATABASE_URL,
+        description="SQLAlchemy URL: an embedded SQLite file by default, or mysql+pymysql://… for MySQL.",
+    )
+    model_dir: Path = Field(Path("models"), description="Where model artifacts and their manifests live.")
+    tier_high: float = Field(0.5, description="Probability at or above which a customer is HIGH risk.")
+    tier_medium: float = Field(0.2, description="Probability at or above which a customer is MEDIUM risk.")
+    import_chunk_size: int = Field(5000, ge=100, le=100_000, description="Rows written per database round.")
+    host: str = Field("127.0.0.1", description="Interface `retention serve` binds to.")
+    port: int = Field(8000, ge=1, le=65535, description="Port `retention serve` listens on.")
+    workers: int = Field(1, ge=1, le=64, description="uvicorn worker processes.")
+    model_refresh_seconds: float = Field(
+        5.0, gt=0, le=60, description="How often a server checks the database for a newly activated model."
+    )
+    log_level: str = Field("INFO", description="Python logging level.")
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_database(cls, value: str) -> str:
+        if not value.startswith(("sqlite://", "mysql+pymysql://", "mariadb+pymysql://")):
+            raise ValueError(
+                "RETENTION_DATABASE_URL must start with sqlite:// or mysql+pymysql:// "
+                f"(got {value.split(':', 1)[0]!r})"
+            )
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_level(cls, value: str) -> str:
+        level = value.upper()
+        if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+            raise ValueError("RETENTION_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR")
+        return level
+
+    @model_validator(mode="after")
+    def _ordered_tiers(self) -> Settings:
+        if not 0 < self.tier_medium < self.tier_high < 1:
+            raise ValueError(
+                "risk tiers need 0 < RETENTION_TIER_MEDIUM < RETENTION_TIER_HIGH < 1 "
+                f"(got medium={self.tier_medium}, high={self.tier_high})"
+            )
+        return self

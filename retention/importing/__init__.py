@@ -1,0 +1,1 @@
+"""Importing the original CSV export: `parse` checks rows (pure), `load` streams them into storage."""

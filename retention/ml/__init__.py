@@ -1,0 +1,1 @@
+"""Machine learning: the model's input matrix, training, evaluation, artifacts and loading."""

@@ -1,0 +1,1 @@
+"""Use cases: each opens its own transaction and returns records."""

@@ -1,0 +1,143 @@
+"""Customer rows: upsert, read one, page through highest risk first, stream features."""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Iterator, Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, Row, and_, func, or_, select
+
+from retention import features
+from retention.features import Kind
+from retention.records import Customer, CustomerProfile, Page, RiskSnapshot, RiskTier, Value
+from retention.storage.tables import customers
+from retention.storage.upsert import upsert_statement
+
+PROFILE_NAMES: tuple[str, ...] = tuple(c.name for c in features.PROFILE_COLUMNS)
+_FLAGS = frozenset(c.name for c in features.PROFILE_COLUMNS if c.kind is Kind.FLAG)
+
+
+def upsert_profiles(connection: Connection, rows: Sequence[Mapping[str, Any]], *, now: datetime) -> None:
+    """Insert new customers and overwrite the profile of existing ones, keyed by customer_id."""
+    if not rows:
+        return
+    stmt = upsert_statement(
+        connection, customers, key="customer_id", update_columns=[*PROFILE_NAMES, "updated_at"]
+    )
+    stamp = naive_utc(now)
+    connection.execute(stmt, [{**row, "created_at": stamp, "updated_at": stamp} for row in rows])
+
+
+def get_customer(connection: Connection, customer_id: str) -> Customer | None:
+    """One customer with its latest risk, or None."""
+    row = connection.execute(select(customers).where(customers.c.customer_id == customer_id)).first()
+    return _to_customer(row) if row is not None else None
+
+
+def count_customers(connection: Connection) -> int:
+    """How many customers are stored."""
+    return int(connection.execute(select(func.count()).select_from(customers)).scalar_one())
+
+
+def page_by_risk(connection: Connection, *, first: int, after: str | None) -> Page[Customer]:
+    """Customers highest risk first (unscored last), ties by customer_id; keyset-paginated."""
+    order_key = customers.c.risk_probability
+    query = select(customers).order_by(order_key.desc(), customers.c.customer_id).limit(first + 1)
+    if after is not None:
+        probability, customer_id = decode_cursor(after)
+        if probability is None:
+            query = query.where(and_(order_key.is_(None), customers.c.customer_id > customer_id))
+        else:
+            query = query.where(
+                or_(
+                    order_key < probability,
+                    and_(order_key == probability, customers.c.customer_id > customer_id),
+                    order_key.is_(None),
+                )
+            )
+    rows = connection.execute(query).all()
+    items = [_to_customer(row) for row in rows[:first]]
+    end = items[-1] if items else None
+    return Page(
+        items=items,
+        total_count=count_customers(connection),
+        has_next_page=len(rows) > first,
+        end_cursor=encode_cursor(end.risk.probability if end.risk else None, end.customer_id)
+        if end
+        else None,
+    )
+
+
+def encode_cursor(probability: float | None, customer_id: str) -> str:
+    """An opaque cursor holding the sort key of the last row served."""
+    return base64.urlsafe_b64encode(json.dumps([probability, customer_id]).encode()).decode()
+
+
+def decode_cursor(cursor: str) -> tuple[float | None, str]:
+    """The sort key inside a cursor; ValueError when it was not made by encode_cursor."""
+    try:
+        probability, customer_id = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+    except (ValueError, TypeError) as exc:
+        raise ValueError("not a cursor this API issued") from exc
+    if not isinstance(customer_id, str) or not (probability is None or isinstance(probability, int | float)):
+        raise ValueError("not a cursor this API issued")
+    return (None if probability is None else float(probability)), customer_id
+
+
+def iter_model_rows(
+    connection: Connection, *, columns: Sequence[str], chunk_size: int
+) -> Iterator[list[Row[Any]]]:
+    """Stream (id, customer_id, *columns) in primary-key order, one chunk at a time."""
+    selected = [customers.c.id, customers.c.customer_id, *(customers.c[name] for name in columns)]
+    last_id = 0
+    while True:
+        rows = connection.execute(
+            select(*selected).where(customers.c.id > last_id).order_by(customers.c.id).limit(chunk_size)
+        ).all()
+        if not rows:
+            return
+        yield list(rows)
+        last_id = rows[-1][0]
+
+
+def _to_customer(row: Row[Any]) -> Customer:
+    mapping = row._mapping
+    values: dict[str, Value] = {
+        name: (int(mapping[name]) if name in _FLAGS and mapping[name] is not None else mapping[name])
+        for name in PROFILE_NAMES
+    }
+    risk = None
+    if mapping["risk_probability"] is not None:
+        risk = RiskSnapshot(
+            customer_id=mapping["customer_id"],
+            probability=float(mapping["risk_probability"]),
+            score=int(mapping["risk_score"]),
+            tier=RiskTier(mapping["risk_tier"]),
+            model_version=mapping["risk_model_version"],
+            scored_at=as_utc(mapping["risk_scored_at"]),
+        )
+    return Customer(
+        profile=CustomerProfile(customer_id=mapping["customer_id"], values=values),
+        risk=risk,
+        created_at=as_utc(mapping["created_at"]),
+        updated_at=as_utc(mapping["updated_at"]),
+    )
+
+
+def naive_utc(moment: datetime) -> datetime:
+    """A datetime as naive UTC, the form every timestamp column stores."""
+    # Stored as naive UTC: MySQL DATETIME has no zone, and SQLite would otherwise keep mixed offsets.
+    return moment.astimezone(UTC).replace(tzinfo=None)
+
+
+def as_utc(moment: datetime) -> datetime:
+    """A stored naive-UTC timestamp as an aware UTC datetime."""
+    return moment.replace(tzinfo=UTC)
+
+
+def now_utc() -> datetime:
+    """The current time, aware, in UTC."""
+    return datetime.now(UTC)

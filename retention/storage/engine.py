@@ -1,0 +1,57 @@
+"""Engines that survive a MySQL restart and idle timeouts, and a SQLite file that tolerates readers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+
+
+def is_mysql(engine_or_url: Engine | str) -> bool:
+    """True for MySQL and MariaDB URLs or engines."""
+    url = engine_or_url.url if isinstance(engine_or_url, Engine) else make_url(engine_or_url)
+    return url.get_backend_name() in ("mysql", "mariadb")
+
+
+def make_engine(database_url: str) -> Engine:
+    """An engine for the URL; nothing connects until first use."""
+    url = make_url(database_url)
+    if url.get_backend_name() == "sqlite":
+        return _sqlite_engine(database_url)
+    if "charset" not in url.query:
+        url = url.update_query_dict({"charset": "utf8mb4"})
+    return create_engine(
+        url,
+        # A pooled connection may have been closed by a server restart or wait_timeout: ping first,
+        # and recycle well below MySQL's default 8-hour wait_timeout.
+        pool_pre_ping=True,
+        pool_recycle=3600,
+        pool_size=5,
+        max_overflow=10,
+        connect_args={
+            "connect_timeout": 10,
+            "read_timeout": 600,
+            "write_timeout": 600,
+            "local_infile": False,
+        },
+    )
+
+
+def _sqlite_engine(database_url: str) -> Engine:
+    database = make_url(database_url).database
+    if database and database != ":memory:":
+        Path(database).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(database_url, connect_args={"check_same_thread": False, "timeout": 30})
+
+    @event.listens_for(engine, "connect")
+    def _pragmas(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        # WAL lets the server read while an import or a scoring run writes.
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    return engine

@@ -1,0 +1,132 @@
+"""Table definitions, with the customer columns generated from the declared feature schema."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Column,
+    DateTime,
+    Double,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    Numeric,
+    SmallInteger,
+    String,
+    Table,
+)
+from sqlalchemy.dialects import mysql
+from sqlalchemy.schema import SchemaItem
+from sqlalchemy.types import TypeEngine
+
+from retention import features
+from retention.features import Kind
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+
+def _innodb_table(name: str, *items: SchemaItem) -> Table:
+    # MariaDB has no utf8mb4_0900_ai_ci; unicode_ci exists on both MySQL and MariaDB.
+    return Table(
+        name,
+        metadata,
+        *items,
+        mysql_engine="InnoDB",
+        mysql_charset="utf8mb4",
+        mysql_collate="utf8mb4_unicode_ci",
+    )
+
+
+# Microsecond timestamps on MySQL/MariaDB, where plain DATETIME drops fractions.
+Timestamp = DateTime().with_variant(mysql.DATETIME(fsp=6), "mysql", "mariadb")
+# SQLite only autoincrements INTEGER PRIMARY KEY.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+def _sql_type(column: features.Column) -> TypeEngine[object]:
+    if column.kind is Kind.TEXT or column.kind is Kind.CATEGORY:
+        length = column.max_length or max(len(c) for c in column.categories)
+        return String(length)  # type: ignore[return-value]
+    if column.kind is Kind.FLAG:
+        return Boolean()  # type: ignore[return-value]
+    if column.kind is Kind.INT:
+        return Integer()  # type: ignore[return-value]
+    if column.name == "monthly_charges":
+        return Numeric(12, 2, asdecimal=False)  # type: ignore[return-value]
+    return Double()
+
+
+def _literal(value: float | None) -> str:
+    return str(int(value)) if value is not None and float(value).is_integer() else repr(value)
+
+
+def _checks(column: features.Column) -> list[CheckConstraint]:
+    checks: list[CheckConstraint] = []
+    if column.kind is Kind.CATEGORY:
+        allowed = ", ".join(f"'{c}'" for c in column.categories)
+        checks.append(CheckConstraint(f"{column.name} IN ({allowed})", name=f"{column.name}_allowed"))
+    elif column.is_numeric and column.kind is not Kind.FLAG and column.minimum is not None:
+        checks.append(
+            CheckConstraint(
+                f"{column.name} BETWEEN {_literal(column.minimum)} AND {_literal(column.maximum)}",
+                name=f"{column.name}_range",
+            )
+        )
+    return checks
+
+
+def _profile_columns() -> list[Column[object]]:
+    return [Column(c.name, _sql_type(c), nullable=not c.required) for c in features.PROFILE_COLUMNS]
+
+
+customers = _innodb_table(
+    "customers",
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("customer_id", String(64), nullable=False, unique=True),
+    *_profile_columns(),
+    # The latest snapshot, denormalised so "highest risk first" is one index scan.
+    Column("risk_probability", Double(), nullable=True),
+    Column("risk_score", SmallInteger(), nullable=True),
+    Column("risk_tier", String(6), nullable=True),
+    Column("risk_model_version", String(64), nullable=True),
+    Column("risk_scored_at", Timestamp, nullable=True),
+    Column("created_at", Timestamp, nullable=False),
+    Column("updated_at", Timestamp, nullable=False),
+    *[check for column in features.PROFILE_COLUMNS for check in _checks(column)],
+    Index("ix_customers_risk_order", Column("risk_probability").desc(), "customer_id"),
+    Index("ix_customers_risk_tier", "risk_tier"),
+)
+
+risk_scores = _innodb_table(
+    "risk_scores",
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("customer_pk", BigId, ForeignKey("customers.id", ondelete="CASCADE"), nullable=False),
+    Column("model_version", String(64), nullable=False),
+    Column("probability", Double(), nullable=False),
+    Column("score", SmallInteger(), nullable=False),
+    Column("tier", String(6), nullable=False),
+    # Per-feature contributions and top drivers, kept so a later snapshot can be compared with this one.
+    Column("drivers", JSON(), nullable=True),
+    Column("scored_at", Timestamp, nullable=False),
+    Index("ix_risk_scores_customer_time", "customer_pk", "scored_at"),
+    Index("ix_risk_scores_model_version", "model_version"),
+)
+
+model_activations = _innodb_table(
+    "model_activations",
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("model_version", String(64), nullable=False),
+    Column("activated_at", Timestamp, nullable=False),
+)

@@ -1,0 +1,1 @@
+"""Deterministic synthetic customer profiles in the original system's CSV format."""
