@@ -19,7 +19,7 @@ from tqdm import tqdm
 from retention.errors import InvalidInput
 from retention.importing.parse import RowError, read_rows
 from retention.records import Value
-from retention.storage.bulk import upsert_profiles_bulk
+from retention.storage.customers import upsert_profiles
 
 logger = logging.getLogger(__name__)
 
@@ -124,7 +124,7 @@ def import_csv(
                     tally.rows_read += len(batch)
                     # Once a refusal is certain, writing more only grows what the rollback must undo.
                     if skip_invalid or not tally.rows_invalid:
-                        upsert_profiles_bulk(connection, valid, now=stamp)
+                        upsert_profiles(connection, valid, now=stamp)
                         tally.rows_written += len(valid)
                     bar.update(file.tell() - bar.n)
                 refused = bool(tally.rows_invalid) and not skip_invalid

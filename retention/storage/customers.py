@@ -6,6 +6,7 @@ import base64
 import json
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Connection, Row, and_, func, or_, select
@@ -17,18 +18,34 @@ from retention.storage.tables import customers
 from retention.storage.upsert import upsert_statement
 
 PROFILE_NAMES: tuple[str, ...] = tuple(c.name for c in features.PROFILE_COLUMNS)
+_UPSERT_COLUMNS: tuple[str, ...] = ("customer_id", *PROFILE_NAMES, "created_at", "updated_at")
 _FLAGS = frozenset(c.name for c in features.PROFILE_COLUMNS if c.kind is Kind.FLAG)
+_FLOATS = frozenset(c.name for c in features.PROFILE_COLUMNS if c.kind is Kind.FLOAT)
 
 
-def upsert_profiles(connection: Connection, rows: Sequence[Mapping[str, Any]], *, now: datetime) -> None:
-    """Insert new customers and overwrite the profile of existing ones, keyed by customer_id."""
+def upsert_profiles(connection: Connection, rows: Sequence[Mapping[str, Value]], *, now: datetime) -> None:
+    """Insert new customers and overwrite the profile of existing ones, keyed by customer_id.
+
+    Rows hold every profile column as plain int, float, str or None (flags as 0/1), as the importer
+    and the services produce them.
+    """
     if not rows:
         return
-    stmt = upsert_statement(
+    dialect = connection.dialect
+    statement = upsert_statement(
         connection, customers, key="customer_id", update_columns=[*PROFILE_NAMES, "updated_at"]
     )
-    stamp = naive_utc(now)
-    connection.execute(stmt, [{**row, "created_at": stamp, "updated_at": stamp} for row in rows])
+    # `execute(statement, dicts)` type-processes every row in Python (~6 µs a row on MariaDB, a third of a
+    # 1,000,000-row import, measured by bench/import_mariadb.py): compile once and hand rows to the driver.
+    compiled = statement.compile(dialect=dialect, column_keys=list(_UPSERT_COLUMNS))
+    process = customers.c.created_at.type.dialect_impl(dialect).bind_processor(dialect)
+    stamp: Any = naive_utc(now)
+    stamp = process(stamp) if process is not None else stamp
+    params: list[Any] = [{**row, "created_at": stamp, "updated_at": stamp} for row in rows]
+    if compiled.positional:
+        ordered = itemgetter(*(compiled.positiontup or ()))
+        params = [ordered(row) for row in params]
+    connection.exec_driver_sql(compiled.string, params)
 
 
 def get_customer(connection: Connection, customer_id: str) -> Customer | None:
@@ -103,12 +120,20 @@ def iter_model_rows(
         last_id = rows[-1][0]
 
 
+def _typed(name: str, value: Any) -> Value:
+    # Drivers differ: SQLite hands back a whole NUMERIC amount as int, MySQL a BOOL as int or bool.
+    if value is None:
+        return None
+    if name in _FLAGS:
+        return int(value)
+    if name in _FLOATS:
+        return float(value)
+    return value  # type: ignore[no-any-return]
+
+
 def _to_customer(row: Row[Any]) -> Customer:
     mapping = row._mapping
-    values: dict[str, Value] = {
-        name: (int(mapping[name]) if name in _FLAGS and mapping[name] is not None else mapping[name])
-        for name in PROFILE_NAMES
-    }
+    values: dict[str, Value] = {name: _typed(name, mapping[name]) for name in PROFILE_NAMES}
     risk = None
     if mapping["risk_probability"] is not None:
         risk = RiskSnapshot(

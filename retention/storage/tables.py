@@ -51,6 +51,9 @@ def _innodb_table(name: str, *items: SchemaItem) -> Table:
 
 # Microsecond timestamps on MySQL/MariaDB, where plain DATETIME drops fractions.
 Timestamp = DateTime().with_variant(mysql.DATETIME(fsp=6), "mysql", "mariadb")
+# Ids compare byte for byte on every backend: MySQL's default *_ci collation would make CUST1 and cust1 one
+# customer there but two on SQLite.
+CustomerId = String(64).with_variant(mysql.VARCHAR(64, collation="utf8mb4_bin"), "mysql", "mariadb")
 # SQLite only autoincrements INTEGER PRIMARY KEY.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
 
@@ -94,7 +97,7 @@ def _profile_columns() -> list[Column[object]]:
 customers = _innodb_table(
     "customers",
     Column("id", BigId, primary_key=True, autoincrement=True),
-    Column("customer_id", String(64), nullable=False, unique=True),
+    Column("customer_id", CustomerId, nullable=False, unique=True),
     *_profile_columns(),
     # The latest snapshot, denormalised so "highest risk first" is one index scan.
     Column("risk_probability", Double(), nullable=True),

@@ -32,7 +32,9 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-@pytest.fixture(scope="session")
+# Module scope: Playwright's sync API keeps an event loop running on the main thread until it stops,
+# which would break later tests that run a loop of their own.
+@pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
     if not CHROMIUM.exists():
         if os.environ.get("RETENTION_TEST_BROWSER_REQUIRED") == "1":

@@ -13,6 +13,7 @@ from sqlalchemy.dialects import mysql
 # Microsecond timestamps on MySQL/MariaDB; SQLite autoincrements only INTEGER primary keys.
 TIMESTAMP = sa.DateTime().with_variant(mysql.DATETIME(fsp=6), "mysql", "mariadb")
 BIG_ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+CUSTOMER_ID = sa.String(64).with_variant(mysql.VARCHAR(64, collation="utf8mb4_bin"), "mysql", "mariadb")
 
 revision = "0001"
 down_revision = None
@@ -24,7 +25,7 @@ def upgrade() -> None:
     op.create_table(
         "customers",
         sa.Column("id", BIG_ID, autoincrement=True, nullable=False),
-        sa.Column("customer_id", sa.String(length=64), nullable=False),
+        sa.Column("customer_id", CUSTOMER_ID, nullable=False),
         sa.Column("name", sa.String(length=200), nullable=False),
         sa.Column("email", sa.String(length=254), nullable=False),
         sa.Column("tenure_months", sa.Integer(), nullable=False),
