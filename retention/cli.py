@@ -15,7 +15,9 @@ from pydantic import ValidationError
 from retention.config import Settings
 from retention.errors import RetentionError
 from retention.importing.load import import_csv
-from retention.ml.pipeline import ForestParams
+from retention.ml.evaluation import report_lines
+from retention.ml.search import SearchSpace
+from retention.ml.truth import read_truth
 from retention.runtime import Runtime, build_runtime
 from retention.services import models as model_service
 from retention.services.scoring import score_all_customers
@@ -104,24 +106,32 @@ def train(
     activate: Annotated[
         bool, typer.Option(help="Make the new version active even if another one is.")
     ] = False,
-    trees: Annotated[int, typer.Option(min=10, max=2000, help="Trees in the forest.")] = 300,
-    min_samples_leaf: Annotated[int, typer.Option(min=1, max=1000, help="Smallest leaf.")] = 10,
+    truth: Annotated[
+        Path | None, typer.Option(help="Generator's true probabilities: report the best achievable too.")
+    ] = None,
+    trees: Annotated[int, typer.Option(min=10, max=2000, help="Trees in the final forest.")] = 300,
 ) -> None:
-    """Train a new model version on the labelled customers in the database."""
+    """Train a new model version on the labelled customers in the database and print its evaluation."""
     runtime = _runtime()
-    params = ForestParams(n_estimators=trees, min_samples_leaf=min_samples_leaf)
     trained = model_service.train_version(
-        engine=runtime.engine, model_dir=runtime.settings.model_dir, params=params, activate=activate
+        engine=runtime.engine,
+        model_dir=runtime.settings.model_dir,
+        policy=runtime.policy,
+        space=SearchSpace(final_trees=trees),
+        truth=read_truth(truth) if truth else None,
+        activate=activate,
     )
     manifest = trained.manifest
-    metrics = manifest.metrics
     typer.echo(
-        f"model {manifest.version}: {manifest.training_rows:,} training rows, {manifest.test_rows:,} held out"
+        f"model {manifest.version}: {manifest.training_rows:,} training rows, "
+        f"{manifest.test_rows:,} held out, {manifest.training_seconds:.0f} s"
     )
-    typer.echo(
-        f"  held-out ROC AUC {metrics['roc_auc']:.4f}  PR AUC {metrics['pr_auc']:.4f}  "
-        f"Brier {metrics['brier']:.4f}  log loss {metrics['log_loss']:.4f}"
-    )
+    chosen = ", ".join(f"{k}={v}" for k, v in manifest.params.items())
+    typer.echo(f"  chosen by {manifest.search['folds']}-fold CV on the training rows: {chosen}")
+    for line in report_lines("forest", manifest.metrics) + report_lines(
+        "baseline", manifest.baseline_metrics
+    ):
+        typer.echo(f"  {line}")
     typer.echo(
         "  top drivers: " + ", ".join(f"{d.label} {d.importance:.3f}" for d in manifest.driver_records()[:5])
     )
@@ -205,7 +215,7 @@ def demo(
     if empty:
         seed(csv=None, generate=None, skip_invalid=False, score=False)
     if not runtime.refresh_active_model() and runtime.active_version is None:
-        train(activate=False, trees=300, min_samples_leaf=10)
+        train(activate=False, truth=None, trees=300)
     else:
         _score_if_model(runtime)
     runtime.close()

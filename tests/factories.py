@@ -6,17 +6,31 @@ import numpy as np
 
 from retention.features import FEATURE_NAMES
 from retention.ml.matrix import Matrix, matrix_from_tuples
-from retention.ml.pipeline import ForestParams
+from retention.ml.search import SearchSpace
+from retention.ml.training import TrainingData
+from retention.risk import RiskPolicy
 from seeds.generator import generate_chunks
 
-SMALL_FOREST = ForestParams(n_estimators=25, min_samples_leaf=5)
+# Two candidates, few trees: exercises search and calibration in well under a second.
+SMALL_SEARCH = SearchSpace(min_samples_leaf=(5, 20), max_features=("sqrt",), search_trees=10, final_trees=25)
+POLICY = RiskPolicy(high=0.5, medium=0.2)
 
 
 def training_set(count: int, *, seed: int = 7) -> tuple[Matrix, np.ndarray]:
     """A feature matrix and churn labels for `count` generated customers."""
+    data = training_data(count, seed=seed)
+    return data.matrix, data.labels
+
+
+def training_data(count: int, *, seed: int = 7) -> TrainingData:
+    """Generated customers as training sees them, with their true churn probabilities."""
     (chunk,) = generate_chunks(count, seed=seed, chunk_size=count)
     rows = list(zip(*(chunk.columns[name].tolist() for name in FEATURE_NAMES), strict=True))
-    return matrix_from_tuples(rows), np.asarray(chunk.columns["churn"], dtype=np.int_)
+    return TrainingData(
+        matrix=matrix_from_tuples(rows),
+        labels=np.asarray(chunk.columns["churn"], dtype=np.int_),
+        true_probability=chunk.true_probability,
+    )
 
 
 def profile_rows(count: int, *, seed: int = 7, first_index: int = 1) -> list[dict[str, object]]:

@@ -21,7 +21,7 @@ from retention.services.models import train_version
 from retention.services.scoring import score_all_customers
 from retention.storage import migrate
 from retention.storage.engine import make_engine
-from tests.factories import SMALL_FOREST
+from tests.factories import POLICY, SMALL_SEARCH
 
 MYSQL_URL_VARIABLE = "RETENTION_TEST_MYSQL_URL"
 MYSQL_REQUIRED_VARIABLE = "RETENTION_TEST_MYSQL_REQUIRED"
@@ -86,7 +86,9 @@ def scored_database(backend: str, directory: Path) -> Iterator[ScoredDatabase]:
         report = import_csv(engine, SEEDS_CSV, progress=False)
         assert not report.refused, report.summary()
         model_dir = directory / "models"
-        trained = train_version(engine=engine, model_dir=model_dir, params=SMALL_FOREST)
+        trained = train_version(
+            engine=engine, model_dir=model_dir, policy=POLICY, space=SMALL_SEARCH, progress=False
+        )
         runtime = build_runtime(Settings(database_url=url, model_dir=model_dir))  # type: ignore[call-arg]
         try:
             runtime.refresh_active_model()

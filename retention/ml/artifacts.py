@@ -22,9 +22,11 @@ from retention.errors import ModelIntegrityError, NotFound
 from retention.records import Driver
 
 ARTIFACT_NAME = "model.joblib"
+ONNX_NAME = "model.onnx"
 MANIFEST_NAME = "manifest.json"
-# Unpickling runs code: these must match exactly, or the artifact is refused before it is opened.
-PINNED_LIBRARIES = ("scikit-learn", "numpy", "scipy", "joblib")
+# Unpickling runs code and ONNX graphs need their runtime: these must match exactly, or the artifact is
+# refused before it is opened.
+PINNED_LIBRARIES = ("scikit-learn", "numpy", "scipy", "joblib", "onnxruntime")
 VERSION_PATTERN = re.compile(r"^[0-9]{8}T[0-9]{6}Z-[0-9a-f]{8}$")
 
 
@@ -50,6 +52,10 @@ class Manifest:
     params: dict[str, Any]
     metrics: dict[str, Any]
     drivers: list[dict[str, Any]] = field(default_factory=list)
+    baseline_metrics: dict[str, Any] = field(default_factory=dict)
+    search: dict[str, Any] = field(default_factory=dict)
+    training_seconds: float = 0.0
+    onnx_sha256: str = ""
 
     def driver_records(self) -> list[Driver]:
         """Global drivers, most important first."""
@@ -69,15 +75,23 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def save_artifact(model_dir: Path, pipeline: Pipeline, manifest: Manifest) -> Manifest:
-    """Write the artifact and its manifest into a new version folder; returns the manifest with its sha256."""
+def save_artifact(model_dir: Path, pipeline: Pipeline, onnx_graph: bytes, manifest: Manifest) -> Manifest:
+    """Write the artifacts and their manifest into a new version folder; returns the manifest as saved."""
     model_dir.mkdir(parents=True, exist_ok=True)
     # Build in a temporary folder and rename, so a crash never leaves a half-written version.
     staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=model_dir))
     joblib.dump(pipeline, staging / ARTIFACT_NAME, compress=3)
+    (staging / ONNX_NAME).write_bytes(onnx_graph)
     digest = sha256_of(staging / ARTIFACT_NAME)
     version = f"{manifest.version}-{digest[:8]}"
-    final = Manifest(**{**asdict(manifest), "version": version, "sha256": digest})
+    final = Manifest(
+        **{
+            **asdict(manifest),
+            "version": version,
+            "sha256": digest,
+            "onnx_sha256": sha256_of(staging / ONNX_NAME),
+        }
+    )
     (staging / MANIFEST_NAME).write_text(final.to_json(), encoding="utf-8")
     os.replace(staging, model_dir / version)
     return final
@@ -104,17 +118,27 @@ def list_manifests(model_dir: Path) -> list[Manifest]:
     return [read_manifest(model_dir, v) for v in versions]
 
 
+def _verified(model_dir: Path, manifest: Manifest, name: str, expected: str) -> Path:
+    path = model_dir / manifest.version / name
+    if not path.is_file():
+        raise ModelIntegrityError(f"model {manifest.version}: {path} is missing")
+    actual = sha256_of(path)
+    if actual != expected:
+        raise ModelIntegrityError(
+            f"model {manifest.version}: {name} sha256 {actual[:12]}… does not match the manifest's "
+            f"{expected[:12]}…; the file was changed after training and will not be loaded"
+        )
+    return path
+
+
+def load_onnx_graph(model_dir: Path, manifest: Manifest) -> bytes:
+    """The exported graph, after checking its sha256 against the manifest."""
+    return _verified(model_dir, manifest, ONNX_NAME, manifest.onnx_sha256).read_bytes()
+
+
 def load_pipeline(model_dir: Path, manifest: Manifest) -> Pipeline:
     """Open an artifact after checking its sha256 and library versions against the manifest."""
-    path = model_dir / manifest.version / ARTIFACT_NAME
-    if not path.is_file():
-        raise ModelIntegrityError(f"model {manifest.version}: artifact {path} is missing")
-    actual = sha256_of(path)
-    if actual != manifest.sha256:
-        raise ModelIntegrityError(
-            f"model {manifest.version}: artifact sha256 {actual[:12]}… does not match the manifest's "
-            f"{manifest.sha256[:12]}…; the file was changed after training and will not be loaded"
-        )
+    path = _verified(model_dir, manifest, ARTIFACT_NAME, manifest.sha256)
     here = library_versions()
     mismatched = {k: (v, here.get(k)) for k, v in manifest.libraries.items() if here.get(k) != v}
     if mismatched:

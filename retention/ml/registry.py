@@ -10,24 +10,33 @@ import numpy as np
 import numpy.typing as npt
 from sklearn.pipeline import Pipeline
 
-from retention.ml.artifacts import Manifest, load_pipeline, read_manifest
+from retention.ml.artifacts import Manifest, load_onnx_graph, load_pipeline, read_manifest
+from retention.ml.explain import Explanations, ForestExplainer
+from retention.ml.fast import FastScorer
+from retention.ml.forest_parts import ForestParts
 from retention.ml.matrix import Matrix
 
 
 @dataclass(frozen=True)
 class LoadedModel:
-    """A verified, opened model version."""
+    """A verified, opened model version with its fast scorer and explainer ready."""
 
     manifest: Manifest
     pipeline: Pipeline
+    fast: FastScorer
+    explainer: ForestExplainer
 
     @property
     def version(self) -> str:
         return self.manifest.version
 
     def churn_probability(self, matrix: Matrix) -> npt.NDArray[np.float64]:
-        """P(churn) for each row of a feature matrix."""
-        return np.asarray(self.pipeline.predict_proba(matrix)[:, 1], dtype=np.float64)
+        """P(churn) for each row of a feature matrix, through ONNX Runtime (equal to scikit-learn's)."""
+        return self.fast.churn_probability(matrix)
+
+    def explain(self, matrix: Matrix) -> Explanations:
+        """Probabilities with each feature's exact contribution to them."""
+        return self.explainer.explain(matrix)
 
 
 class ModelRegistry:
@@ -46,9 +55,14 @@ class ModelRegistry:
                 return cached
             manifest = read_manifest(self.model_dir, version)
             pipeline = load_pipeline(self.model_dir, manifest)
-            # One row at a time on a request path: thread fan-out costs more than it saves.
-            pipeline.named_steps["forest"].set_params(n_jobs=1)
-            model = LoadedModel(manifest=manifest, pipeline=pipeline)
+            graph = load_onnx_graph(self.model_dir, manifest)
+            parts = ForestParts.of(pipeline)
+            model = LoadedModel(
+                manifest=manifest,
+                pipeline=pipeline,
+                fast=FastScorer(graph, parts.calibration),
+                explainer=ForestExplainer(parts),
+            )
             self._loaded[version] = model
             return model
 

@@ -1,4 +1,4 @@
-"""Fit the forest on labelled customers and measure it on a held-out split it never saw."""
+"""Train a model version: search, fit, calibrate if it helps, and measure on a split never used for tuning."""
 
 from __future__ import annotations
 
@@ -6,61 +6,89 @@ import logging
 import time
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 import numpy as np
 from sklearn.model_selection import train_test_split
 from sklearn.pipeline import Pipeline
+from tqdm import tqdm
 
 from retention import features
 from retention.errors import InvalidInput
 from retention.ml.artifacts import Manifest, library_versions
-from retention.ml.evaluation import Labels, classification_metrics, permutation_drivers
+from retention.ml.baseline import build_baseline
+from retention.ml.evaluation import Labels, evaluate, permutation_drivers
+from retention.ml.fast import export_onnx
+from retention.ml.forest_parts import ForestParts, Vector
 from retention.ml.matrix import MODEL_COLUMNS, Matrix
-from retention.ml.pipeline import RANDOM_SEED, ForestParams, build_pipeline
+from retention.ml.pipeline import CV_FOLDS, RANDOM_SEED, build_pipeline
+from retention.ml.search import SearchSpace, search
+from retention.risk import RiskPolicy
 
 log = logging.getLogger(__name__)
 MIN_ROWS_PER_CLASS = 20
 
 
 @dataclass(frozen=True)
+class TrainingData:
+    """Labelled customers as the model sees them, with the generator's true probabilities when known."""
+
+    matrix: Matrix
+    labels: Labels
+    true_probability: Vector | None = None
+
+
+@dataclass(frozen=True)
 class TrainingOutcome:
-    """A fitted pipeline and the manifest that describes it (version suffix and sha256 come on save)."""
+    """A fitted pipeline, its ONNX export and the manifest that describes both (sha256s come on save)."""
 
     pipeline: Pipeline
+    onnx_graph: bytes
     manifest: Manifest
 
 
-def train_forest(
-    matrix: Matrix,
-    labels: Labels,
+def train_model(
+    data: TrainingData,
     *,
-    params: ForestParams | None = None,
+    policy: RiskPolicy,
+    space: SearchSpace | None = None,
     test_fraction: float = 0.3,
+    progress: bool | None = None,
     now: datetime | None = None,
 ) -> TrainingOutcome:
-    """Stratified split, fit, held-out metrics and permutation drivers."""
-    params = params or ForestParams()
-    positives = int(labels.sum())
-    if min(positives, len(labels) - positives) < MIN_ROWS_PER_CLASS:
-        raise InvalidInput(
-            f"training needs at least {MIN_ROWS_PER_CLASS} churned and {MIN_ROWS_PER_CLASS} retained "
-            f"customers with a churn label; the database has {positives} churned of {len(labels)} labelled"
-        )
-    x_train, x_test, y_train, y_test = train_test_split(
-        matrix, labels, test_size=test_fraction, stratify=labels, random_state=RANDOM_SEED
+    """Stratified split; hyperparameters and calibration chosen by CV on the training rows only."""
+    space = space or SearchSpace()
+    _check_classes(data.labels)
+    indexes = np.arange(len(data.labels))
+    train_rows, test_rows = train_test_split(
+        indexes, test_size=test_fraction, stratify=data.labels, random_state=RANDOM_SEED
     )
-    pipeline = build_pipeline(params)
+    x_train, y_train = data.matrix[train_rows], data.labels[train_rows]
+    x_test, y_test = data.matrix[test_rows], data.labels[test_rows]
     started = time.perf_counter()
-    pipeline.fit(x_train, y_train)
-    log.info(
-        "fitted %d trees on %d rows in %.1f s",
-        params.n_estimators,
-        len(y_train),
-        time.perf_counter() - started,
-    )
-    probabilities = pipeline.predict_proba(x_test)[:, 1]
-    metrics = classification_metrics(np.asarray(y_test), probabilities)
-    drivers = permutation_drivers(pipeline, x_test, np.asarray(y_test))
+    fits = len(space.candidates()) * CV_FOLDS + CV_FOLDS + 1
+    with tqdm(
+        total=fits, unit="fit", desc="training", disable=None if progress is None else not progress
+    ) as bar:
+        chosen = search(x_train, y_train, space, on_fit=lambda: bar.update(1))
+        if not chosen.calibrate:
+            bar.total -= CV_FOLDS
+        pipeline = build_pipeline(chosen.best, calibrated=chosen.calibrate).fit(x_train, y_train)
+        bar.update(bar.total - bar.n)
+    log.info("searched and fitted on %d rows in %.1f s", len(y_train), time.perf_counter() - started)
+    parts = ForestParts.of(pipeline)
+    baseline = build_baseline().fit(x_train, y_train)
+    truth = data.true_probability[test_rows] if data.true_probability is not None else None
+
+    def report(model: Pipeline) -> dict[str, Any]:
+        return evaluate(
+            y_test,
+            model.predict_proba(x_test)[:, 1],
+            tier_high=policy.high,
+            tier_medium=policy.medium,
+            true_probability=truth,
+        )
+
     moment = now or datetime.now(UTC)
     manifest = Manifest(
         version=moment.strftime("%Y%m%dT%H%M%SZ"),
@@ -71,8 +99,20 @@ def train_forest(
         libraries=library_versions(),
         training_rows=len(y_train),
         test_rows=len(y_test),
-        params=params.as_dict(),
-        metrics=metrics,
-        drivers=[asdict(d) for d in drivers],
+        params={**chosen.best.as_dict(), "calibration": "sigmoid" if chosen.calibrate else None},
+        metrics=report(pipeline),
+        drivers=[asdict(d) for d in permutation_drivers(pipeline, x_test, y_test)],
+        baseline_metrics=report(baseline),
+        search={"trials": chosen.trials, "calibration": chosen.calibration, "folds": CV_FOLDS},
+        training_seconds=round(time.perf_counter() - started, 1),
     )
-    return TrainingOutcome(pipeline=pipeline, manifest=manifest)
+    return TrainingOutcome(pipeline=pipeline, onnx_graph=export_onnx(parts), manifest=manifest)
+
+
+def _check_classes(labels: Labels) -> None:
+    positives = int(labels.sum())
+    if min(positives, len(labels) - positives) < MIN_ROWS_PER_CLASS:
+        raise InvalidInput(
+            f"training needs at least {MIN_ROWS_PER_CLASS} churned and {MIN_ROWS_PER_CLASS} retained "
+            f"customers with a churn label; the database has {positives} churned of {len(labels)} labelled"
+        )

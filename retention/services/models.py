@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 from sqlalchemy import Engine
 
+from retention.errors import InvalidInput
 from retention.features import FEATURE_NAMES
 from retention.ml.artifacts import Manifest, list_manifests, save_artifact
 from retention.ml.matrix import matrix_from_tuples
-from retention.ml.pipeline import ForestParams
 from retention.ml.registry import ModelRegistry
-from retention.ml.training import train_forest
+from retention.ml.search import SearchSpace
+from retention.ml.training import TrainingData, train_model
 from retention.records import Driver
+from retention.risk import RiskPolicy
 from retention.storage import customers as customer_store
 from retention.storage import models as model_store
 from retention.storage.customers import now_utc
@@ -36,26 +39,54 @@ class VersionInfo:
     active: bool
 
 
+def load_training_data(*, engine: Engine, truth: Mapping[str, float] | None = None) -> TrainingData:
+    """Every labelled customer's features, streamed from storage; true probabilities aligned if given."""
+    rows: list[tuple[object, ...]] = []
+    labels: list[int] = []
+    ids: list[str] = []
+    with engine.connect() as connection:
+        for chunk in customer_store.iter_model_rows(
+            connection, columns=[*FEATURE_NAMES, "churn"], chunk_size=20000
+        ):
+            for row in chunk:
+                values = tuple(row)
+                if values[-1] is not None:
+                    ids.append(values[1])
+                    rows.append(values[2:-1])
+                    labels.append(int(values[-1]))
+    true_probability = None
+    if truth is not None:
+        missing = sum(1 for customer_id in ids if customer_id not in truth)
+        if missing:
+            raise InvalidInput(
+                f"the truth file has no probability for {missing:,} of {len(ids):,} labelled customers"
+            )
+        true_probability = np.array([truth[customer_id] for customer_id in ids], dtype=np.float64)
+    return TrainingData(
+        matrix=matrix_from_tuples(rows),
+        labels=np.asarray(labels, dtype=np.int_),
+        true_probability=true_probability,
+    )
+
+
 def train_version(
-    *, engine: Engine, model_dir: Path, params: ForestParams | None = None, activate: bool = False
+    *,
+    engine: Engine,
+    model_dir: Path,
+    policy: RiskPolicy,
+    space: SearchSpace | None = None,
+    truth: Mapping[str, float] | None = None,
+    activate: bool = False,
+    progress: bool | None = None,
 ) -> TrainedVersion:
     """Train on every labelled customer and save a new version.
 
     The new version becomes active when asked to, or when no version is active yet: a worse model
     never silently replaces a good one.
     """
-    features: list[tuple[object, ...]] = []
-    labels: list[int] = []
-    with engine.connect() as connection:
-        for rows in customer_store.iter_model_rows(
-            connection, columns=[*FEATURE_NAMES, "churn"], chunk_size=20000
-        ):
-            for row in rows:
-                if row[-1] is not None:
-                    features.append(tuple(row[2:-1]))
-                    labels.append(int(row[-1]))
-    outcome = train_forest(matrix_from_tuples(features), np.asarray(labels, dtype=np.int_), params=params)
-    manifest = save_artifact(model_dir, outcome.pipeline, outcome.manifest)
+    data = load_training_data(engine=engine, truth=truth)
+    outcome = train_model(data, policy=policy, space=space, progress=progress)
+    manifest = save_artifact(model_dir, outcome.pipeline, outcome.onnx_graph, outcome.manifest)
     with engine.begin() as connection:
         should_activate = activate or model_store.active_version(connection) is None
         if should_activate:

@@ -16,6 +16,8 @@ from retention.storage import customers as customer_store
 from retention.storage.scores import NewSnapshot, write_snapshots
 
 log = logging.getLogger(__name__)
+# Kept with every snapshot, so "why did this score change" can compare two snapshots later.
+TOP_DRIVERS = 5
 
 
 def score_all_customers(

@@ -6,7 +6,6 @@ import base64
 import json
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime
-from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Connection, Row, and_, func, or_, select
@@ -14,6 +13,7 @@ from sqlalchemy import Connection, Row, and_, func, or_, select
 from retention import features
 from retention.features import Kind
 from retention.records import Customer, CustomerProfile, Page, RiskSnapshot, RiskTier, Value
+from retention.storage.bulk import driver_value, execute_many
 from retention.storage.tables import customers
 from retention.storage.upsert import upsert_statement
 
@@ -31,21 +31,16 @@ def upsert_profiles(connection: Connection, rows: Sequence[Mapping[str, Value]],
     """
     if not rows:
         return
-    dialect = connection.dialect
     statement = upsert_statement(
         connection, customers, key="customer_id", update_columns=[*PROFILE_NAMES, "updated_at"]
     )
-    # `execute(statement, dicts)` type-processes every row in Python (~6 µs a row on MariaDB, a third of a
-    # 1,000,000-row import, measured by bench/import_mariadb.py): compile once and hand rows to the driver.
-    compiled = statement.compile(dialect=dialect, column_keys=list(_UPSERT_COLUMNS))
-    process = customers.c.created_at.type.dialect_impl(dialect).bind_processor(dialect)
-    stamp: Any = naive_utc(now)
-    stamp = process(stamp) if process is not None else stamp
-    params: list[Any] = [{**row, "created_at": stamp, "updated_at": stamp} for row in rows]
-    if compiled.positional:
-        ordered = itemgetter(*(compiled.positiontup or ()))
-        params = [ordered(row) for row in params]
-    connection.exec_driver_sql(compiled.string, params)
+    stamp = driver_value(connection, customers.c.created_at, naive_utc(now))
+    execute_many(
+        connection,
+        statement,
+        _UPSERT_COLUMNS,
+        [{**row, "created_at": stamp, "updated_at": stamp} for row in rows],
+    )
 
 
 def get_customer(connection: Connection, customer_id: str) -> Customer | None:

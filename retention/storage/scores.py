@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -10,8 +11,11 @@ from typing import Any
 from sqlalchemy import Connection, and_, insert, update
 
 from retention.records import RiskTier
+from retention.storage.bulk import driver_value, execute_many
 from retention.storage.customers import naive_utc
 from retention.storage.tables import customers, risk_scores
+
+_SNAPSHOT_COLUMNS = ("customer_pk", "model_version", "probability", "score", "tier", "drivers", "scored_at")
 
 
 @dataclass(frozen=True)
@@ -32,8 +36,11 @@ def write_snapshots(
     if not snapshots:
         return
     stamp = naive_utc(scored_at)
-    connection.execute(
+    stored_stamp = driver_value(connection, risk_scores.c.scored_at, stamp)
+    execute_many(
+        connection,
         insert(risk_scores),
+        _SNAPSHOT_COLUMNS,
         [
             {
                 "customer_pk": s.customer_pk,
@@ -41,8 +48,8 @@ def write_snapshots(
                 "probability": s.probability,
                 "score": s.score,
                 "tier": s.tier.value,
-                "drivers": s.drivers,
-                "scored_at": stamp,
+                "drivers": json.dumps(s.drivers, separators=(",", ":")) if s.drivers is not None else None,
+                "scored_at": stored_stamp,
             }
             for s in snapshots
         ],

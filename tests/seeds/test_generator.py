@@ -148,10 +148,14 @@ def test_the_truth_file_gives_every_customer_its_probability(sample: tuple[Path,
 
 def test_the_true_probability_is_the_documented_formula() -> None:
     risky = {
-        "last_login_days": np.array([45, 0]), "usage_drop_flag": np.array([1, 0]),
-        "payment_failures": np.array([2, 0]), "unresolved_tickets": np.array([3, 0]),
-        "tenure_months": np.array([3, 40]), "subscription_type": np.array(["Basic", "Basic"]),
-        "monthly_charges": np.array([700.0, 700.0]), "discount_applied": np.array([0, 1]),
+        "last_login_days": np.array([45, 0]),
+        "usage_drop_flag": np.array([1, 0]),
+        "payment_failures": np.array([2, 0]),
+        "unresolved_tickets": np.array([3, 0]),
+        "tenure_months": np.array([3, 40]),
+        "subscription_type": np.array(["Basic", "Basic"]),
+        "monthly_charges": np.array([700.0, 700.0]),
+        "discount_applied": np.array([0, 1]),
         "monthly_active_days": np.array([2, 25]),
     }
     logits = [-3.9 + 2.0 + 1.2 + 0.7 + 0.9 + 0.9 + 0.8, -3.9 + 0.8 - 0.7]
@@ -179,10 +183,17 @@ def test_marginals_look_like_the_original_export() -> None:
     assert columns["usage_drop_flag"].mean() == pytest.approx(0.29, abs=0.02)
     assert columns["discount_applied"].mean() == pytest.approx(0.36, abs=0.02)
     expected_ranges = {
-        "tenure_months": (1, 59), "last_login_days": (0, 59), "login_frequency": (1, 29),
-        "avg_session_duration": (5, 120), "feature_usage_count": (1, 49), "monthly_active_days": (1, 29),
-        "monthly_charges": (199, 1499), "payment_failures": (0, 3), "support_ticket_count": (0, 9),
-        "unresolved_tickets": (0, 4), "health_score": (0, 100),
+        "tenure_months": (1, 59),
+        "last_login_days": (0, 59),
+        "login_frequency": (1, 29),
+        "avg_session_duration": (5, 120),
+        "feature_usage_count": (1, 49),
+        "monthly_active_days": (1, 29),
+        "monthly_charges": (199, 1499),
+        "payment_failures": (0, 3),
+        "support_ticket_count": (0, 9),
+        "unresolved_tickets": (0, 4),
+        "health_score": (0, 100),
     }
     for name, (low, high) in expected_ranges.items():
         assert low <= columns[name].min() and columns[name].max() <= high, name

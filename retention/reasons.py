@@ -1,0 +1,62 @@
+"""Why a customer's score is what it is: each feature's share, in points, as a sentence."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from retention.features import Column, Kind
+from retention.ml.matrix import MODEL_COLUMNS
+
+
+@dataclass(frozen=True)
+class Reason:
+    """One feature's contribution to one customer's churn probability."""
+
+    feature: str
+    label: str
+    value: float | int | str
+    contribution: float
+    sentence: str
+
+    def as_json(self) -> dict[str, object]:
+        """The compact form kept with each score snapshot."""
+        return {"feature": self.feature, "value": self.value, "contribution": round(self.contribution, 6)}
+
+
+def _display_value(column: Column, encoded: float) -> float | int | str:
+    if column.kind is Kind.CATEGORY:
+        return column.categories[int(encoded)]
+    if column.kind in (Kind.INT, Kind.FLAG):
+        return int(encoded)
+    return float(encoded)
+
+
+def points(contribution: float) -> str:
+    """A contribution in score points (1 point = 1 percentage point of churn probability)."""
+    value = 100 * contribution
+    return f"{value:+.0f} points" if abs(value) >= 0.5 else f"{value:+.1f} points"
+
+
+def top_reasons(
+    features: npt.NDArray[np.float64], contributions: npt.NDArray[np.float64], *, limit: int = 3
+) -> list[Reason]:
+    """The `limit` largest contributions of one customer (by size, either sign), largest first."""
+    order = np.argsort(-np.abs(contributions), kind="stable")[:limit]
+    reasons = []
+    for j in order:
+        column = MODEL_COLUMNS[j]
+        value = _display_value(column, float(features[j]))
+        contribution = float(contributions[j])
+        reasons.append(
+            Reason(
+                feature=column.name,
+                label=column.label,
+                value=value,
+                contribution=contribution,
+                sentence=f"{column.describe_value(value)}: {points(contribution)}",
+            )
+        )
+    return reasons
