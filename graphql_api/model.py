@@ -37,3 +37,35 @@ class ModelQuery:
         model = await call_core(runtime.active_model)
         drivers: list[Driver] = model_service.global_drivers(model.manifest, limit=limit)
         return [ChurnDriver(feature=d.feature, label=d.label, importance=d.importance) for d in drivers]
+
+
+@strawberry.type(description="A model version: what it is and how it did on held-out customers.")
+class ModelVersion:
+    version: str = strawberry.field(description="Version id, e.g. 20261127T204500Z-1a2b3c4d.")
+    created_at: str = strawberry.field(description="When it was trained (ISO 8601, UTC).")
+    training_rows: int = strawberry.field(description="Customers it was trained on.")
+    test_rows: int = strawberry.field(description="Held-out customers it was evaluated on.")
+    roc_auc: float = strawberry.field(description="Held-out ROC AUC.")
+    pr_auc: float = strawberry.field(description="Held-out PR AUC (average precision).")
+    brier: float = strawberry.field(description="Held-out Brier score (lower is better).")
+    calibrated: bool = strawberry.field(description="True when a sigmoid calibration sits on the forest.")
+
+
+@strawberry.type
+class ActiveModelQuery:
+    @strawberry.field(
+        description="The model version this server is serving; MODEL_NOT_READY before the first."
+    )
+    async def model(self, info: Info) -> ModelVersion:
+        manifest = (await call_core(info.context.runtime.active_model)).manifest
+        metrics = manifest.metrics
+        return ModelVersion(
+            version=manifest.version,
+            created_at=manifest.created_at,
+            training_rows=manifest.training_rows,
+            test_rows=manifest.test_rows,
+            roc_auc=metrics["roc_auc"],
+            pr_auc=metrics["pr_auc"],
+            brier=metrics["brier"],
+            calibrated=manifest.params.get("calibration") is not None,
+        )

@@ -225,9 +225,8 @@ def demo(
 
 def main() -> None:
     """Entry point: run the CLI, turning the core's errors into a message and a non-zero exit."""
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    # Alembic narrates every migration step at INFO; the CLI reports the outcome itself.
-    logging.getLogger("alembic").setLevel(logging.WARNING)
+    # Commands print their own outcome; the log carries warnings and errors (the server logs at its level).
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
         app()
     except RetentionError as exc:

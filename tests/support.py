@@ -5,10 +5,15 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
+import socket
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
 import pytest
 from sqlalchemy import Engine, create_engine
 from sqlalchemy.engine import make_url
@@ -63,6 +68,58 @@ def migrated_engine(url: str) -> Iterator[Engine]:
         yield engine
     finally:
         engine.dispose()
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@contextlib.contextmanager
+def served_app(database_url: str, model_dir: Path, *, workers: int = 1, **settings: str) -> Iterator[str]:
+    """The whole app under uvicorn in its own process(es); yields its base URL."""
+    port = _free_port()
+    env = {
+        **os.environ,
+        "RETENTION_DATABASE_URL": database_url,
+        "RETENTION_MODEL_DIR": str(model_dir),
+        **{f"RETENTION_{name.upper()}": value for name, value in settings.items()},
+    }
+    command = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "graphql_api.app:create_app",
+        "--factory",
+        "--port",
+        str(port),
+    ]
+    command += ["--workers", str(workers)]
+    server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_up(base, server)
+        yield base
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        if server.stderr:
+            server.stderr.close()
+
+
+def _wait_until_up(base: str, server: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"server exited: {server.stderr.read().decode() if server.stderr else ''}")
+        try:
+            if httpx.get(f"{base}/dashboard/", timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.3)
+    raise RuntimeError("server did not start within 60 s")
 
 
 @dataclass(frozen=True)
