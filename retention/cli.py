@@ -20,6 +20,7 @@ from retention.ml.search import SearchSpace
 from retention.ml.truth import read_truth
 from retention.runtime import Runtime, build_runtime
 from retention.services import models as model_service
+from retention.services.predict_file import predict_file
 from retention.services.scoring import score_all_customers
 from retention.storage import customers as customer_store
 from retention.storage import migrate
@@ -149,6 +150,38 @@ def score() -> None:
     if not runtime.refresh_active_model():
         runtime.active_model()
     _score_if_model(runtime)
+
+
+@app.command()
+def predict(
+    source: Annotated[
+        Path,
+        typer.Option(
+            "--input", exists=True, dir_okay=False, help="CSV in the import format; churn may be absent."
+        ),
+    ],
+    target: Annotated[
+        Path, typer.Option("--output", dir_okay=False, help="Scored CSV; replaced only if the run succeeds.")
+    ],
+    version: Annotated[
+        str | None, typer.Option("--model", help="Score with this version; the database is not read then.")
+    ] = None,
+    skip_invalid: Annotated[bool, typer.Option(help="Score the valid rows and report the rest.")] = False,
+) -> None:
+    """Score a CSV file into a CSV of risks and top drivers (active model or --model); writes no database."""
+    runtime = build_runtime(_settings())
+    try:
+        if version is not None:
+            model = runtime.registry.load(version)
+        else:
+            runtime.refresh_active_model()
+            model = runtime.active_model()
+        report = predict_file(model, runtime.policy, source, target, skip_invalid=skip_invalid)
+    finally:
+        runtime.close()
+    typer.echo(report.summary(), err=report.refused)
+    if report.refused:
+        raise typer.Exit(1)
 
 
 @models_app.command("list")

@@ -27,13 +27,14 @@ class Runtime:
     registry: ModelRegistry
     policy: RiskPolicy
     _active: LoadedModel | None = None
+    _refused: str | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def active_model(self) -> LoadedModel:
-        """The model this process serves; ModelNotReady before any version is active."""
+        """The model this process serves; ModelNotReady before any version is active or loadable."""
         model = self._active
         if model is None:
-            raise ModelNotReady("no model is active yet: run `retention train`")
+            raise ModelNotReady(self._refused or "no model is active yet: run `retention train`")
         return model
 
     @property
@@ -52,6 +53,7 @@ class Runtime:
         try:
             model = self.registry.load(wanted)
         except RetentionError as exc:
+            self._refused = f"model {wanted} is active but cannot be served: {exc.message}"
             log.error(
                 "model %s was activated but cannot be served (%s); still serving %s",
                 wanted,

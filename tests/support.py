@@ -146,7 +146,7 @@ def scored_database(backend: str, directory: Path) -> Iterator[ScoredDatabase]:
         trained = train_version(
             engine=engine, model_dir=model_dir, policy=POLICY, space=SMALL_SEARCH, progress=False
         )
-        runtime = build_runtime(Settings(database_url=url, model_dir=model_dir))  # type: ignore[call-arg]
+        runtime = build_runtime(Settings(database_url=url, model_dir=model_dir))
         try:
             runtime.refresh_active_model()
             score_all_customers(

@@ -65,7 +65,8 @@ class _Tally:
         self.errors.extend(errors[: REPORTED_ERRORS - len(self.errors)])
 
 
-def _decoded_lines(file: BinaryIO) -> Iterator[str]:
+def decoded_lines(file: BinaryIO) -> Iterator[str]:
+    """The file's lines as text; InvalidInput naming the first line that is not UTF-8."""
     # Decoded line by line (not through a text wrapper) so a byte that is not UTF-8 is named by its line.
     for number, raw in enumerate(file, start=1):
         try:
@@ -113,7 +114,7 @@ def import_csv(
     ):
         try:
             with engine.connect() as connection, connection.begin() as transaction:
-                rows = read_rows(_decoded_lines(file))
+                rows = read_rows(decoded_lines(file))
                 while batch := list(islice(rows, chunk_size)):
                     valid: list[dict[str, Value]] = []
                     for _line, parsed in batch:

@@ -1,0 +1,382 @@
+"""Batch scoring of every stored customer on MariaDB: `score_all_customers` as `retention score` runs it.
+
+Run: .venv/bin/python -m bench.score_mariadb [--rows 1000000] [--chunk-size 5000]
+     [--model-dir bench/out/models] [--version NEWEST] [--server mysql+pymysql://root@127.0.0.1:3306/]
+     [--cprofile]
+It creates a fresh database, migrates it, inserts the generated customers with `upsert_profiles` (timed
+apart, not counted), activates the model version with `record_activation`, then runs
+`score_all_customers(chunk_size=…, progress=False)` in a spawned child and reports the call's wall time,
+the child's peak RSS (VmHWM) and where the time went: reading chunks, building the matrix, the model,
+the rest of the loop, and inside `write_snapshots` the rows/JSON, the INSERT (PyMySQL's statement
+building apart from the server round trip), the UPDATE … JOIN and the commits. --cprofile also runs
+the child under cProfile (slower; the stats go to bench/out/score_mariadb.prof). Afterwards it checks
+that every customer has one snapshot and a latest risk, and drops the database.
+Targets: 1,000,000 customers in <= 60 s; the child grows by <= 200 MB over the loaded model while scoring.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import multiprocessing
+import os
+import sys
+import time
+import uuid
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pymysql
+from sqlalchemy import event, func, select
+from sqlalchemy.engine import URL, make_url
+
+from bench.common import (
+    add_model_arguments,
+    chosen_version,
+    current_rss_mb,
+    peak_rss_mb,
+    reproduce,
+    verdict,
+)
+from retention.storage import migrate
+from retention.storage.engine import make_engine
+
+TARGET_SECONDS_PER_MILLION = 60.0
+TARGET_GROWTH_MB = 200
+SEED = 20261130
+GENERATE_CHUNK = 50_000
+PROFILE_PATH = Path("bench/out/score_mariadb.prof")
+READ = "read chunk"
+
+
+def _statement_kind(sql: Any) -> str:
+    text = sql.decode("utf-8", "replace") if isinstance(sql, bytes | bytearray) else str(sql)
+    return text.lstrip().split(None, 1)[0].upper() if text.strip() else "?"
+
+
+class PhaseClock:
+    """Seconds and counts per phase, filled by wrappers installed around the scoring run's calls."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = defaultdict(float)
+        self.counts: dict[str, int] = defaultdict(int)
+
+    def add(self, phase: str, seconds: float) -> None:
+        self.seconds[phase] += seconds
+        self.counts[phase] += 1
+
+    def timed(self, phase: str, function: Callable[..., Any]) -> Callable[..., Any]:
+        """`function`, with every call's duration added to `phase`."""
+
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            started = time.perf_counter()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                self.add(phase, time.perf_counter() - started)
+
+        return wrapper
+
+    def timed_iterator(
+        self, phase: str, function: Callable[..., Iterator[Any]]
+    ) -> Callable[..., Iterator[Any]]:
+        """A generator function whose every next() is added to `phase` (the caller's own work is not)."""
+
+        def wrapper(*args: Any, **kwargs: Any) -> Iterator[Any]:
+            items = function(*args, **kwargs)
+            while True:
+                started = time.perf_counter()
+                try:
+                    item = next(items)
+                except StopIteration:
+                    self.add(phase, time.perf_counter() - started)
+                    return
+                self.add(phase, time.perf_counter() - started)
+                yield item
+
+        return wrapper
+
+
+def instrument(engine: Any, clock: PhaseClock) -> None:
+    """Wrap, in this process only, the calls score_all_customers makes, to time its phases."""
+    import retention.services.scoring as scoring
+    from retention.ml.registry import LoadedModel
+    from retention.storage import customers as customer_store
+
+    def wrap(owner: Any, name: str, phase: str) -> None:
+        setattr(owner, name, clock.timed(phase, getattr(owner, name)))
+
+    name = "iter_model_rows"
+    setattr(customer_store, name, clock.timed_iterator(READ, getattr(customer_store, name)))
+    wrap(scoring, "matrix_from_tuples", "matrix_from_tuples")
+    wrap(LoadedModel, "churn_probability", "model.churn_probability")
+    wrap(LoadedModel, "explain", "model.explain")
+    wrap(scoring, "write_snapshots", "write_snapshots")
+    # The driver: time on the wire + server (Connection.query) apart from PyMySQL's statement building.
+    connection_class = pymysql.connections.Connection
+    query = connection_class.query
+
+    def timed_query(self: Any, sql: Any, unbuffered: bool = False) -> Any:
+        started = time.perf_counter()
+        try:
+            return query(self, sql, unbuffered)
+        finally:
+            clock.add(f"server {_statement_kind(sql)}", time.perf_counter() - started)
+
+    connection_class.query = timed_query
+    wrap(connection_class, "commit", "commit")
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _before(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, many: bool) -> None:
+        conn.info.setdefault("bench_started", []).append(time.perf_counter())
+
+    @event.listens_for(engine, "after_cursor_execute")
+    def _after(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, many: bool) -> None:
+        started = conn.info["bench_started"].pop()
+        clock.add(f"cursor {_statement_kind(statement)}", time.perf_counter() - started)
+
+
+def _score_child(
+    url: str, model_dir: str, version: str, chunk_size: int, cprofile: bool, answer: Any
+) -> None:
+    from retention.ml.registry import ModelRegistry
+    from retention.risk import RiskPolicy
+    from retention.services.scoring import score_all_customers
+
+    engine = make_engine(url)
+    try:
+        started = time.perf_counter()
+        model = ModelRegistry(Path(model_dir)).load(version)
+        loaded, loaded_rss = time.perf_counter() - started, current_rss_mb()
+        clock = PhaseClock()
+        instrument(engine, clock)
+        policy = RiskPolicy(high=0.5, medium=0.2)
+        profiler = None
+        if cprofile:
+            import cProfile
+
+            profiler = cProfile.Profile()
+            profiler.enable()
+        started = time.perf_counter()
+        scored = score_all_customers(
+            engine=engine, model=model, policy=policy, chunk_size=chunk_size, progress=False
+        )
+        seconds = time.perf_counter() - started
+        top = ""
+        if profiler is not None:
+            import pstats
+
+            profiler.disable()
+            PROFILE_PATH.parent.mkdir(parents=True, exist_ok=True)
+            profiler.dump_stats(PROFILE_PATH)
+            text = io.StringIO()
+            pstats.Stats(profiler, stream=text).sort_stats("tottime").print_stats(25)
+            top = text.getvalue()
+        answer.send(
+            (seconds, scored, loaded, loaded_rss, peak_rss_mb(), dict(clock.seconds), dict(clock.counts), top)
+        )
+    finally:
+        engine.dispose()
+
+
+def run_scoring(url: str, model_dir: Path, version: str, chunk_size: int, cprofile: bool) -> tuple[Any, ...]:
+    """The child's answer: (seconds, scored, load s, RSS after load, peak RSS, phase s, counts, profile)."""
+    context = multiprocessing.get_context("spawn")
+    receive, send = context.Pipe(duplex=False)
+    child = context.Process(
+        target=_score_child, args=(url, str(model_dir), version, chunk_size, cprofile, send)
+    )
+    child.start()
+    send.close()  # so that recv() ends with EOFError if the child dies before answering
+    try:
+        answer: tuple[Any, ...] = receive.recv()
+    except EOFError:
+        answer = ()
+    child.join()
+    if child.exitcode != 0 or not answer:
+        raise SystemExit(f"scoring failed (exit code {child.exitcode})")
+    return answer
+
+
+def insert_customers(url: str, rows: int, chunk_size: int) -> float:
+    """Seconds to upsert `rows` generated customers, `chunk_size` a transaction."""
+    from bench.common import profile_dicts
+    from retention.storage.customers import upsert_profiles
+    from seeds.generator import generate_chunks
+
+    engine = make_engine(url)
+    now = datetime.now(UTC)
+    started = time.perf_counter()
+    try:
+        for chunk in generate_chunks(rows, seed=SEED, chunk_size=GENERATE_CHUNK):
+            profiles = profile_dicts(chunk.columns)
+            for start in range(0, len(profiles), chunk_size):
+                with engine.begin() as connection:
+                    upsert_profiles(connection, profiles[start : start + chunk_size], now=now)
+    finally:
+        engine.dispose()
+    return time.perf_counter() - started
+
+
+def activate(url: str, version: str) -> None:
+    """Record the version as the active model, as `retention models activate` does."""
+    from retention.storage.models import record_activation
+
+    engine = make_engine(url)
+    try:
+        with engine.begin() as connection:
+            record_activation(connection, model_version=version, now=datetime.now(UTC))
+    finally:
+        engine.dispose()
+
+
+def check_counts(url: str) -> tuple[int, int, int]:
+    """(risk_scores rows, customers with a latest probability, distinct customers in risk_scores)."""
+    from retention.storage.tables import customers, risk_scores
+
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            snapshots = connection.execute(select(func.count()).select_from(risk_scores)).scalar_one()
+            latest = connection.execute(
+                select(func.count()).select_from(customers).where(customers.c.risk_probability.is_not(None))
+            ).scalar_one()
+            distinct = connection.execute(
+                select(func.count(func.distinct(risk_scores.c.customer_pk)))
+            ).scalar_one()
+    finally:
+        engine.dispose()
+    return int(snapshots), int(latest), int(distinct)
+
+
+def server_settings(url: URL) -> str:
+    """The InnoDB settings that bear on a bulk write."""
+    connection = _connect(url)
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT VERSION(), @@innodb_buffer_pool_size, @@innodb_flush_log_at_trx_commit, @@log_bin"
+            )
+            server, pool, flush, binlog = cursor.fetchone()
+    finally:
+        connection.close()
+    return (
+        f"MariaDB {server}, innodb_buffer_pool_size {int(pool) // 2**20} MB, "
+        f"innodb_flush_log_at_trx_commit={flush}, log_bin={binlog}"
+    )
+
+
+def _connect(url: URL) -> pymysql.connections.Connection[Any]:
+    return pymysql.connect(
+        host=url.host or "127.0.0.1",
+        port=url.port or 3306,
+        user=url.username or "root",
+        password=url.password or "",
+        database=url.database,
+        charset="utf8mb4",
+    )
+
+
+def phase_lines(seconds: float, phases: dict[str, float], counts: dict[str, int]) -> list[str]:
+    """The wall time of the call split into its phases, each with its share."""
+    read = phases.get(READ, 0.0)
+    matrix = phases.get("matrix_from_tuples", 0.0)
+    model = phases.get("model.churn_probability", 0.0) + phases.get("model.explain", 0.0)
+    write = phases.get("write_snapshots", 0.0)
+    commit = phases.get("commit", 0.0)
+    insert_cursor, insert_server = phases.get("cursor INSERT", 0.0), phases.get("server INSERT", 0.0)
+    update_cursor = phases.get("cursor UPDATE", 0.0)
+    select_cursor, select_server = phases.get("cursor SELECT", 0.0), phases.get("server SELECT", 0.0)
+    write_rest = write - insert_cursor - update_cursor
+    loop_rest = seconds - read - matrix - model - write - commit
+    used = [k for k in ("model.churn_probability", "model.explain") if counts.get(k)]
+
+    def share(part: float) -> str:
+        return f"{part:7.2f} s {100 * part / seconds:5.1f} %"
+
+    pad, models = " " * 20, ", ".join(f"{k} x{counts[k]}" for k in used) or "none"
+
+    return [
+        f"phases{pad[6:]}{share(read)}  read chunk: iter_model_rows next(), {counts.get(READ, 0)} calls;",
+        f"{pad}{pad}SELECT cursor {select_cursor:.2f} s, of it wire + server + "
+        f"PyMySQL row parsing {select_server:.2f} s",
+        f"                    {share(matrix)}  matrix_from_tuples",
+        f"{pad}{share(model)}  model: {models}",
+        f"                    {share(write)}  write_snapshots, of which:",
+        f"                    {share(write_rest)}    rows dicts / JSON / compile / driver_value (Python)",
+        f"                    {share(insert_cursor)}    INSERT risk_scores executemany: PyMySQL statement "
+        f"building {insert_cursor - insert_server:.2f} s + wire/server {insert_server:.2f} s",
+        f"                    {share(update_cursor)}    UPDATE customers JOIN risk_scores (server)",
+        f"                    {share(commit)}  COMMIT ({counts.get('commit', 0)} commits)",
+        f"{pad}{share(loop_rest)}  rest: count(*), row[2:] slices, NewSnapshot/risk_score/tier, tqdm, begin",
+    ]
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Runs the benchmark and prints its figures and the command that reproduces them."""
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.score_mariadb", description=__doc__.splitlines()[0]
+    )
+    add_model_arguments(parser)
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--chunk-size", type=int, default=5000)
+    parser.add_argument("--server", default="mysql+pymysql://root@127.0.0.1:3306/")
+    parser.add_argument("--cprofile", action="store_true", help=f"profile the child into {PROFILE_PATH}")
+    args = parser.parse_args(argv)
+    version = chosen_version(args.model_dir, args.version)
+    name = f"retention_bench_{uuid.uuid4().hex[:8]}"
+    server = make_url(args.server)
+    url = server.set(database=name).render_as_string(hide_password=False)
+    admin = _connect(server.set(database=None))
+    settings = server_settings(server.set(database=None))
+    with admin.cursor() as cursor:
+        cursor.execute(f"CREATE DATABASE {name} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci")
+    try:
+        engine = make_engine(url)
+        migrate.upgrade(engine)
+        engine.dispose()
+        inserting = insert_customers(url, args.rows, args.chunk_size)
+        activate(url, version)
+        seconds, scored, loaded, loaded_rss, peak_mb, phases, counts, top = run_scoring(
+            url, args.model_dir, version, args.chunk_size, args.cprofile
+        )
+        snapshots, latest, distinct = check_counts(url)
+    finally:
+        with admin.cursor() as cursor:
+            cursor.execute(f"DROP DATABASE IF EXISTS {name}")
+        admin.close()
+    target = TARGET_SECONDS_PER_MILLION * args.rows / 1_000_000
+    growth = peak_mb - loaded_rss
+    lines = [
+        f"cores               {os.cpu_count()} (shared machine); {settings}",
+        f"model               {version} (activated with record_activation; loaded in the child in "
+        f"{loaded:.1f} s, not counted)",
+        f"customers           {args.rows:,} inserted with upsert_profiles by {args.chunk_size:,} in "
+        f"{inserting:.1f} s (not counted)",
+        f"score_all_customers {seconds:.1f} s for {scored:,} customers ({scored / seconds:,.0f} rows/s, "
+        f"chunk_size {args.chunk_size:,}{', under cProfile' if args.cprofile else ''}) "
+        f"(target <= {target:g} s: {verdict(seconds <= target)})",
+        f"peak RSS of scoring {peak_mb:,.0f} MB (VmHWM of the child; {loaded_rss:,.0f} MB after loading the "
+        f"model, +{growth:,.0f} MB while scoring) (target growth <= {TARGET_GROWTH_MB} MB: "
+        f"{verdict(growth <= TARGET_GROWTH_MB)})",
+        f"check risk_scores   {snapshots:,} rows for {distinct:,} customers, expected {args.rows:,}: "
+        f"{verdict(snapshots == args.rows == distinct)}",
+        f"check customers     {latest:,} with risk_probability not null, expected {args.rows:,}: "
+        f"{verdict(latest == args.rows)}",
+        *phase_lines(seconds, phases, counts),
+    ]
+    if args.cprofile:
+        lines += [f"cProfile            top 25 by own time (full stats in {PROFILE_PATH}):", top]
+    lines.append(
+        f"reproduce with      {reproduce('bench.score_mariadb', argv if argv is not None else sys.argv[1:])}"
+    )
+    for line in lines:
+        print(line)  # noqa: T201
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
