@@ -93,3 +93,10 @@ def test_a_bad_setting_stops_with_exit_code_2_naming_the_variable(
 
     assert result.exit_code == 2
     assert "RETENTION_TIER_MEDIUM < RETENTION_TIER_HIGH" in result.output
+
+
+def test_seed_generate_makes_and_imports_that_many_profiles(workspace: str) -> None:
+    result = runner.invoke(app, ["seed", "--generate", "250"])
+
+    assert result.exit_code == 0, result.output
+    assert "250" in result.output

@@ -7,7 +7,8 @@ from datetime import UTC, datetime
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, create_engine, func, select
+from sqlalchemy.pool import NullPool
 
 from retention.records import RiskTier
 from retention.storage import analytics, customers, migrate
@@ -115,3 +116,19 @@ def test_overview_aggregates_revenue_at_risk_and_tiers_in_sql(engine: Engine) ->
     assert result.monthly_revenue_at_risk == pytest.approx(0.9 * charges[ids[0]] + 0.1 * charges[ids[1]])
     assert [t.tier for t in result.tiers] == [RiskTier.HIGH, RiskTier.MEDIUM, RiskTier.LOW]
     assert result.model_version == "v1"
+
+
+def test_a_pooled_connection_the_server_killed_is_replaced_without_an_error(engine: Engine) -> None:
+    if engine.dialect.name not in ("mysql", "mariadb"):
+        pytest.skip("a server-side kill is a MySQL/MariaDB scenario")
+    with engine.connect() as connection:
+        pooled_id = connection.exec_driver_sql("SELECT CONNECTION_ID()").scalar_one()
+    killer = create_engine(engine.url, poolclass=NullPool)
+    try:
+        with killer.connect() as connection:
+            connection.exec_driver_sql(f"KILL CONNECTION {int(pooled_id)}")
+    finally:
+        killer.dispose()
+
+    with engine.connect() as connection:
+        assert connection.exec_driver_sql("SELECT 1").scalar_one() == 1
