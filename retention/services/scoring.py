@@ -1,16 +1,21 @@
-"""Batch scoring: every customer, in chunks, with history kept."""
+"""Batch scoring: every customer, in chunks, with history and each score's top drivers kept."""
 
 from __future__ import annotations
 
 import logging
+import queue
+import threading
+from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, Row
 from tqdm import tqdm
 
 from retention.features import FEATURE_NAMES
 from retention.ml.matrix import matrix_from_tuples
 from retention.ml.registry import LoadedModel
+from retention.reasons import top_reasons
 from retention.risk import RiskPolicy, risk_score
 from retention.storage import customers as customer_store
 from retention.storage.scores import NewSnapshot, write_snapshots
@@ -18,6 +23,28 @@ from retention.storage.scores import NewSnapshot, write_snapshots
 log = logging.getLogger(__name__)
 # Kept with every snapshot, so "why did this score change" can compare two snapshots later.
 TOP_DRIVERS = 5
+# Chunks scored but not yet written; bounds memory while the model and the database work in parallel.
+PENDING_CHUNKS = 2
+
+
+def snapshots_for(rows: Sequence[Row[Any]], model: LoadedModel, policy: RiskPolicy) -> list[NewSnapshot]:
+    """Score and explain rows of (id, customer_id, *features) as storage streams them."""
+    matrix = matrix_from_tuples([tuple(row)[2:] for row in rows])
+    explained = model.explain(matrix)
+    snapshots = []
+    for i, row in enumerate(rows):
+        probability = float(explained.probabilities[i])
+        reasons = top_reasons(matrix[i], explained.contributions[i], limit=TOP_DRIVERS)
+        snapshots.append(
+            NewSnapshot(
+                customer_pk=int(row[0]),
+                probability=probability,
+                score=risk_score(probability),
+                tier=policy.tier(probability),
+                drivers=[reason.as_json() for reason in reasons],
+            )
+        )
+    return snapshots
 
 
 def score_all_customers(
@@ -31,21 +58,52 @@ def score_all_customers(
     """Score every stored customer with `model`; each chunk commits on its own. Returns customers scored."""
     with engine.connect() as connection:
         total = customer_store.count_customers(connection)
+    pending: queue.Queue[list[NewSnapshot] | None] = queue.Queue(maxsize=PENDING_CHUNKS)
+    writer = _Writer(engine, model.version, pending)
+    writer.start()
     scored = 0
     # tqdm's disable=None hides the bar when stderr is not a terminal.
     hidden = None if progress is None else not progress
-    with engine.connect() as reader, tqdm(total=total, unit="customer", disable=hidden) as bar:
-        for rows in customer_store.iter_model_rows(reader, columns=FEATURE_NAMES, chunk_size=chunk_size):
-            probabilities = model.churn_probability(matrix_from_tuples([row[2:] for row in rows]))
-            snapshots = [
-                NewSnapshot(
-                    customer_pk=row[0], probability=float(p), score=risk_score(float(p)), tier=policy.tier(p)
-                )
-                for row, p in zip(rows, probabilities, strict=True)
-            ]
-            with engine.begin() as writer:
-                write_snapshots(writer, snapshots, model_version=model.version, scored_at=datetime.now(UTC))
-            scored += len(rows)
-            bar.update(len(rows))
+    try:
+        with engine.connect() as reader, tqdm(total=total, unit="customer", disable=hidden) as bar:
+            for rows in customer_store.iter_model_rows(reader, columns=FEATURE_NAMES, chunk_size=chunk_size):
+                # The model works on chunk k+1 while the writer thread stores chunk k.
+                writer.put(snapshots_for(rows, model, policy))
+                scored += len(rows)
+                bar.update(len(rows))
+    finally:
+        writer.finish()
     log.info("scored %d customers with model %s", scored, model.version)
     return scored
+
+
+class _Writer(threading.Thread):
+    """Stores scored chunks in order, one transaction each; re-raises its failure in the caller."""
+
+    def __init__(self, engine: Engine, version: str, pending: queue.Queue[list[NewSnapshot] | None]) -> None:
+        super().__init__(name="score-writer", daemon=True)
+        self.engine, self.version, self.pending = engine, version, pending
+        self.failure: BaseException | None = None
+
+    def run(self) -> None:
+        while (snapshots := self.pending.get()) is not None:
+            if self.failure is not None:
+                continue  # drain, so the producer never blocks on a dead writer
+            try:
+                with self.engine.begin() as connection:
+                    write_snapshots(
+                        connection, snapshots, model_version=self.version, scored_at=datetime.now(UTC)
+                    )
+            except BaseException as exc:  # handed to the caller in finish()
+                self.failure = exc
+
+    def put(self, snapshots: list[NewSnapshot]) -> None:
+        if self.failure is not None:
+            raise self.failure
+        self.pending.put(snapshots)
+
+    def finish(self) -> None:
+        self.pending.put(None)
+        self.join()
+        if self.failure is not None:
+            raise self.failure
