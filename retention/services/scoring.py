@@ -15,36 +15,33 @@ from tqdm import tqdm
 from retention.features import FEATURE_NAMES
 from retention.ml.matrix import matrix_from_tuples
 from retention.ml.registry import LoadedModel
-from retention.reasons import top_reasons
+from retention.reasons import encode_top_drivers
 from retention.risk import RiskPolicy, risk_score
 from retention.storage import customers as customer_store
 from retention.storage.scores import NewSnapshot, write_snapshots
 
 log = logging.getLogger(__name__)
 # Kept with every snapshot, so "why did this score change" can compare two snapshots later.
-TOP_DRIVERS = 5
+TOP_DRIVERS = 3
 # Chunks scored but not yet written; bounds memory while the model and the database work in parallel.
 PENDING_CHUNKS = 2
 
 
 def snapshots_for(rows: Sequence[Row[Any]], model: LoadedModel, policy: RiskPolicy) -> list[NewSnapshot]:
     """Score and explain rows of (id, customer_id, *features) as storage streams them."""
-    matrix = matrix_from_tuples([tuple(row)[2:] for row in rows])
-    explained = model.explain(matrix)
-    snapshots = []
-    for i, row in enumerate(rows):
-        probability = float(explained.probabilities[i])
-        reasons = top_reasons(matrix[i], explained.contributions[i], limit=TOP_DRIVERS)
-        snapshots.append(
-            NewSnapshot(
-                customer_pk=int(row[0]),
-                probability=probability,
-                score=risk_score(probability),
-                tier=policy.tier(probability),
-                drivers=[reason.as_json() for reason in reasons],
-            )
+    explained = model.explain(matrix_from_tuples([tuple(row)[2:] for row in rows]))
+    drivers = encode_top_drivers(explained.contributions, limit=TOP_DRIVERS)
+    probabilities = explained.probabilities.tolist()
+    return [
+        NewSnapshot(
+            customer_pk=int(row[0]),
+            probability=probability,
+            score=risk_score(probability),
+            tier=policy.tier(probability),
+            drivers=text,
         )
-    return snapshots
+        for row, probability, text in zip(rows, probabilities, drivers, strict=True)
+    ]
 
 
 def score_all_customers(

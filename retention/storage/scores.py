@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import Connection, and_, insert, update
 
@@ -26,7 +24,7 @@ class NewSnapshot:
     probability: float
     score: int
     tier: RiskTier
-    drivers: list[dict[str, Any]] | None = None
+    drivers: str | None = None  # compact JSON text, see retention.reasons.encode_top_drivers
 
 
 def write_snapshots(
@@ -48,7 +46,7 @@ def write_snapshots(
                 "probability": s.probability,
                 "score": s.score,
                 "tier": s.tier.value,
-                "drivers": json.dumps(s.drivers, separators=(",", ":")) if s.drivers is not None else None,
+                "drivers": s.drivers,
                 "scored_at": stored_stamp,
             }
             for s in snapshots

@@ -39,8 +39,8 @@ def test_every_customer_gets_its_probability_and_top_drivers_in_the_history(
     explained = model.explain(matrix_from_tuples([tuple(row)[1:] for row in features]))
     np.testing.assert_allclose([row[1] for row in latest], explained.probabilities, atol=1e-12)
     for (_, _, drivers), contributions in zip(latest, explained.contributions, strict=True):
-        stored = drivers if isinstance(drivers, list) else json.loads(drivers)
+        stored = json.loads(drivers)
         assert len(stored) == TOP_DRIVERS
-        sizes = [abs(d["contribution"]) for d in stored]
+        sizes = [abs(contribution) for _, contribution in stored]
         assert sizes == sorted(sizes, reverse=True)
         assert sizes[0] == round(float(np.max(np.abs(contributions))), 6)

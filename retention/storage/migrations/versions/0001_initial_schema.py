@@ -95,7 +95,6 @@ def upgrade() -> None:
             [sa.literal_column("risk_probability DESC"), "customer_id"],
             unique=False,
         )
-        batch_op.create_index("ix_customers_risk_tier", ["risk_tier"], unique=False)
 
     op.create_table(
         "model_activations",
@@ -115,7 +114,7 @@ def upgrade() -> None:
         sa.Column("probability", sa.Double(), nullable=False),
         sa.Column("score", sa.SmallInteger(), nullable=False),
         sa.Column("tier", sa.String(length=6), nullable=False),
-        sa.Column("drivers", sa.JSON(), nullable=True),
+        sa.Column("drivers", sa.String(length=400), nullable=True),
         sa.Column("scored_at", TIMESTAMP, nullable=False),
         sa.ForeignKeyConstraint(
             ["customer_pk"],
@@ -130,18 +129,15 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("risk_scores", schema=None) as batch_op:
         batch_op.create_index("ix_risk_scores_customer_time", ["customer_pk", "scored_at"], unique=False)
-        batch_op.create_index("ix_risk_scores_model_version", ["model_version"], unique=False)
 
 
 def downgrade() -> None:
     with op.batch_alter_table("risk_scores", schema=None) as batch_op:
-        batch_op.drop_index("ix_risk_scores_model_version")
         batch_op.drop_index("ix_risk_scores_customer_time")
 
     op.drop_table("risk_scores")
     op.drop_table("model_activations")
     with op.batch_alter_table("customers", schema=None) as batch_op:
-        batch_op.drop_index("ix_customers_risk_tier")
         batch_op.drop_index("ix_customers_risk_order")
 
     op.drop_table("customers")
