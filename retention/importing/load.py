@@ -42,7 +42,7 @@ class ImportReport:
         if self.refused:
             head = (
                 f"Refused: {self.rows_invalid:,} of {self.rows_read:,} rows are invalid; nothing was written."
-                " Fix them, or import with skip_invalid to write only the valid rows."
+                " Fix them, or import with --skip-invalid to write only the valid rows."
             )
         else:
             head = f"Imported {self.rows_written:,} of {self.rows_read:,} rows ({self.elapsed_seconds:.1f} s)"

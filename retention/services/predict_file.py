@@ -59,7 +59,7 @@ class PredictReport:
         if self.refused:
             head = (
                 f"Refused: {self.rows_invalid:,} of {self.rows_read:,} rows are invalid; no output was"
-                " written. Fix them, or score with skip_invalid to write only the valid rows."
+                " written. Fix them, or score with --skip-invalid to write only the valid rows."
             )
         else:
             head = (
