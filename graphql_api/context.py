@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, TypeAlias
+from typing import TypeAlias
 
 from starlette.requests import Request
 from strawberry.types import Info as StrawberryInfo
@@ -21,11 +21,3 @@ class Context:
 
 Info: TypeAlias = StrawberryInfo[Context, None]
 
-
-def context_getter_for(runtime_of: Any) -> Any:
-    """A Strawberry context getter reading the runtime the lifespan put on request.state."""
-
-    async def get_context(request: Request, response: Any = None) -> Context:
-        return Context(runtime=runtime_of(request), request=request)
-
-    return get_context

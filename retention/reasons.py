@@ -21,10 +21,6 @@ class Reason:
     contribution: float
     sentence: str
 
-    def as_json(self) -> dict[str, object]:
-        """The compact form kept with each score snapshot."""
-        return {"feature": self.feature, "value": self.value, "contribution": round(self.contribution, 6)}
-
 
 def _display_value(column: Column, encoded: float) -> float | int | str:
     if column.kind is Kind.CATEGORY:

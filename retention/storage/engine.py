@@ -9,12 +9,6 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
 
-def is_mysql(engine_or_url: Engine | str) -> bool:
-    """True for MySQL and MariaDB URLs or engines."""
-    url = engine_or_url.url if isinstance(engine_or_url, Engine) else make_url(engine_or_url)
-    return url.get_backend_name() in ("mysql", "mariadb")
-
-
 def make_engine(database_url: str) -> Engine:
     """An engine for the URL; nothing connects until first use."""
     url = make_url(database_url)

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from sqlalchemy import Connection, insert, select
 
-from retention.storage.customers import as_utc, naive_utc
+from retention.storage.customers import naive_utc
 from retention.storage.tables import model_activations
 
 
@@ -23,12 +23,3 @@ def active_version(connection: Connection) -> str | None:
         select(model_activations.c.model_version).order_by(model_activations.c.id.desc()).limit(1)
     ).scalar_one_or_none()
 
-
-def activation_history(connection: Connection) -> list[tuple[str, datetime]]:
-    """Every activation, newest first."""
-    rows = connection.execute(
-        select(model_activations.c.model_version, model_activations.c.activated_at).order_by(
-            model_activations.c.id.desc()
-        )
-    ).all()
-    return [(row[0], as_utc(row[1])) for row in rows]
