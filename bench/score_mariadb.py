@@ -2,7 +2,7 @@
 
 Run: .venv/bin/python -m bench.score_mariadb [--rows 1000000] [--chunk-size 5000]
      [--model-dir bench/out/models] [--version NEWEST] [--server mysql+pymysql://root@127.0.0.1:3306/]
-     [--cprofile]
+     [--cprofile] [--rescore]
 It creates a fresh database, migrates it, inserts the generated customers with `upsert_profiles` (timed
 apart, not counted), activates the model version with `record_activation`, then runs
 `score_all_customers(chunk_size=…, progress=False)` in a spawned child and reports the call's wall time,
@@ -11,7 +11,9 @@ the model): reading chunks, the matrix, the model, the reasons and snapshots, wa
 inside `write_snapshots` the JSON, the INSERT (PyMySQL's statement building apart from the wire and
 server), the UPDATE … JOIN and the commits. --cprofile also runs the child under cProfile (slower; it
 sees the main thread only; the stats go to bench/out/score_mariadb.prof). Afterwards it checks
-that every customer has one snapshot and a latest risk, and drops the database.
+that every customer has one snapshot and a latest risk; --rescore then scores everyone a second time
+(rows already scored, history already there: the nightly case) and reports that run apart. The database
+is dropped at the end.
 Targets: 1,000,000 customers in <= 60 s; the child grows by <= 200 MB over the loaded model while scoring.
 """
 
@@ -127,6 +129,7 @@ def instrument(engine: Any, clock: PhaseClock) -> None:
     wrap(LoadedModel, "explain", "model.explain")
     wrap(scoring, "snapshots_for", "snapshots_for")
     wrap(scoring, "top_reasons", "top_reasons")
+    wrap(scoring, "encode_top_drivers", "encode_top_drivers")
     wrap(getattr(scoring, "_Writer", None), "put", "put")
     wrap(scoring, "write_snapshots", "write_snapshots")
     if hasattr(scores, "json"):
@@ -309,7 +312,13 @@ def phase_lines(seconds: float, phases: dict[str, float], counts: dict[str, int]
     pad = ""
     read, select = get("main", READ), get("main", "server SELECT")
     model = {k: get("main", f"model.{k}") for k in ("churn_probability", "explain")}
-    matrix, reasons = get("main", "matrix_from_tuples"), get("main", "top_reasons")
+    matrix = get("main", "matrix_from_tuples")
+    reasons = get("main", "top_reasons") + get("main", "encode_top_drivers")
+    reasons_calls = [
+        f"{k} x{counts[f'main:{k}']:,}"
+        for k in ("top_reasons", "encode_top_drivers")
+        if counts.get(f"main:{k}")
+    ]
     scoring = get("main", "snapshots_for") or matrix + sum(model.values())
     models = (
         ", ".join(f"{k} x{counts[f'main:model.{k}']}" for k, v in model.items() if v) or "no model call seen"
@@ -326,9 +335,11 @@ def phase_lines(seconds: float, phases: dict[str, float], counts: dict[str, int]
         line(pad, scoring, "score the chunk, of which:"),
         line(pad, matrix, "  matrix_from_tuples"),
         line(pad, sum(model.values()), f"  model: {models}"),
-        line(pad, reasons, f"  top_reasons x{counts.get('main:top_reasons', 0):,}"),
+        line(pad, reasons, f"  drivers: {', '.join(reasons_calls) or 'no driver call seen'}"),
         line(
-            pad, scoring - matrix - sum(model.values()) - reasons, "  NewSnapshot, risk_score, tier, as_json"
+            pad,
+            scoring - matrix - sum(model.values()) - reasons,
+            "  the rest: row tuples, NewSnapshot, risk_score, tier",
         ),
         line(pad, blocked, "waiting to hand a chunk to the writer thread (queue full)"),
         line(pad, main_rest, "rest of main: count(*), waiting for the last write, tqdm"),
@@ -345,7 +356,6 @@ def phase_lines(seconds: float, phases: dict[str, float], counts: dict[str, int]
                 write,
                 f"write_snapshots ({role} thread), of which:",
             ),
-            line(pad, dumps, f"  json.dumps of drivers x{counts.get(f'{role}:json.dumps', 0):,}"),
             line(pad, write - insert - update - dumps, "  row dicts, compile, driver_value (Python)"),
             line(
                 pad,
@@ -356,6 +366,8 @@ def phase_lines(seconds: float, phases: dict[str, float], counts: dict[str, int]
             line(pad, update, "  UPDATE customers JOIN risk_scores (wire/server)"),
             line(pad, commit, f"COMMIT x{counts.get(f'{role}:commit', 0)}"),
         ]
+        if dumps:
+            lines.insert(-4, line(pad, dumps, f"  json.dumps of drivers x{counts[f'{role}:json.dumps']:,}"))
         if role == "writer":
             lines.append(line(pad, seconds - write - commit, "writer idle (waiting for a scored chunk)"))
     return lines
@@ -371,6 +383,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--chunk-size", type=int, default=5000)
     parser.add_argument("--server", default="mysql+pymysql://root@127.0.0.1:3306/")
     parser.add_argument("--cprofile", action="store_true", help=f"profile the child into {PROFILE_PATH}")
+    parser.add_argument(
+        "--rescore", action="store_true", help="then score everyone again (the nightly case), reported apart"
+    )
     args = parser.parse_args(argv)
     version = chosen_version(args.model_dir, args.version)
     name = f"retention_bench_{uuid.uuid4().hex[:8]}"
@@ -390,6 +405,10 @@ def main(argv: list[str] | None = None) -> int:
             url, args.model_dir, version, args.chunk_size, args.cprofile
         )
         snapshots, latest, distinct = check_counts(url)
+        again: tuple[Any, ...] = ()
+        if args.rescore:
+            again = run_scoring(url, args.model_dir, version, args.chunk_size, False)
+            again = (*again[:5], check_counts(url))
     finally:
         with admin.cursor() as cursor:
             cursor.execute(f"DROP DATABASE IF EXISTS {name}")
@@ -414,6 +433,13 @@ def main(argv: list[str] | None = None) -> int:
         f"{verdict(latest == args.rows)}",
         *phase_lines(seconds, phases, counts),
     ]
+    if again:
+        (rescored, redone), (history, _, _) = again[:2], again[5]
+        lines.append(
+            f"rescore (2nd run)   {rescored:.1f} s for {redone:,} customers already scored "
+            f"({redone / rescored:,.0f} rows/s; peak RSS {again[4]:,.0f} MB; risk_scores now {history:,} "
+            f"rows, expected {2 * args.rows:,}: {verdict(history == 2 * args.rows)})"
+        )
     if args.cprofile:
         lines += [f"cProfile            top 25 by own time (full stats in {PROFILE_PATH}):", top]
     lines.append(

@@ -81,8 +81,10 @@ def test_risk_score_is_the_active_models_prediction_for_that_customer(
 
     model = registry_for(scored_database.model_dir).load(scored_database.model_version)
     profile = customer_service.get_customer(engine=scored_database.engine, customer_id=top["id"]).profile
-    expected = float(model.churn_probability(matrix_from_profiles([profile.values]))[0])
+    matrix = matrix_from_profiles([profile.values])
+    expected = float(model.explain(matrix).probabilities[0])
     assert risk["probability"] == pytest.approx(expected, abs=1e-12)
+    assert risk["probability"] == pytest.approx(float(model.churn_probability(matrix)[0]), abs=1e-5)
     assert risk["score"] == round(100 * expected)
     assert risk["tier"] == ("HIGH" if expected >= 0.5 else "MEDIUM" if expected >= 0.2 else "LOW")
     assert risk["modelVersion"] == scored_database.model_version
