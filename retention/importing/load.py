@@ -7,7 +7,7 @@ import os
 import sys
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from itertools import islice
 from pathlib import Path
@@ -18,12 +18,10 @@ from tqdm import tqdm
 
 from retention.errors import InvalidInput
 from retention.importing.parse import RowError, read_rows
-from retention.records import Value
+from retention.importing.tally import RowTally, with_problems
 from retention.storage.customers import upsert_profiles
 
 logger = logging.getLogger(__name__)
-
-REPORTED_ERRORS = 20
 
 
 @dataclass(frozen=True)
@@ -47,22 +45,7 @@ class ImportReport:
         else:
             head = f"Imported {self.rows_written:,} of {self.rows_read:,} rows ({self.elapsed_seconds:.1f} s)"
             head += f"; skipped {self.rows_invalid:,} invalid rows." if self.rows_invalid else "."
-        lines = [head, *(f"  {error}" for error in self.errors)]
-        if len(self.errors) == REPORTED_ERRORS:
-            lines.append(f"  (only the first {REPORTED_ERRORS} problems are listed)")
-        return "\n".join(lines)
-
-
-@dataclass
-class _Tally:
-    rows_read: int = 0
-    rows_written: int = 0
-    rows_invalid: int = 0
-    errors: list[RowError] = field(default_factory=list)
-
-    def invalid(self, errors: list[RowError]) -> None:
-        self.rows_invalid += 1
-        self.errors.extend(errors[: REPORTED_ERRORS - len(self.errors)])
+        return with_problems(head, self.errors)
 
 
 def decoded_lines(file: BinaryIO) -> Iterator[str]:
@@ -104,7 +87,7 @@ def import_csv(
         file = path.open("rb")
     except OSError as exc:
         raise InvalidInput(f"{path}: cannot be read ({exc.strerror or exc})") from exc
-    tally = _Tally()
+    tally = RowTally()
     show = sys.stderr.isatty() if progress is None else progress
     with (
         file,
@@ -116,17 +99,11 @@ def import_csv(
             with engine.connect() as connection, connection.begin() as transaction:
                 rows = read_rows(decoded_lines(file))
                 while batch := list(islice(rows, chunk_size)):
-                    valid: list[dict[str, Value]] = []
-                    for _line, parsed in batch:
-                        if isinstance(parsed, list):
-                            tally.invalid(parsed)
-                        else:
-                            valid.append(parsed)
-                    tally.rows_read += len(batch)
+                    valid = tally.valid_rows(batch)
                     # Once a refusal is certain, writing more only grows what the rollback must undo.
                     if skip_invalid or not tally.rows_invalid:
                         upsert_profiles(connection, valid, now=stamp)
-                        tally.rows_written += len(valid)
+                        tally.rows_kept += len(valid)
                     bar.update(file.tell() - bar.n)
                 refused = bool(tally.rows_invalid) and not skip_invalid
                 if refused:
@@ -135,7 +112,7 @@ def import_csv(
             raise InvalidInput(f"{path}: {exc.message}") from exc
     report = ImportReport(
         rows_read=tally.rows_read,
-        rows_written=0 if refused else tally.rows_written,
+        rows_written=0 if refused else tally.rows_kept,
         rows_invalid=tally.rows_invalid,
         errors=tally.errors,
         refused=refused,

@@ -15,15 +15,16 @@ import secrets
 import sys
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
 
 from tqdm import tqdm
 
 from retention.errors import InvalidInput
-from retention.importing.load import REPORTED_ERRORS, decoded_lines
-from retention.importing.parse import ParsedRow, RowError, read_rows
+from retention.importing.load import decoded_lines
+from retention.importing.parse import RowError, read_rows
+from retention.importing.tally import RowTally, with_problems
 from retention.ml.matrix import matrix_from_profiles
 from retention.ml.registry import LoadedModel
 from retention.reasons import top_reasons
@@ -67,29 +68,7 @@ class PredictReport:
                 f" ({self.elapsed_seconds:.1f} s)"
             )
             head += f"; skipped {self.rows_invalid:,} invalid rows." if self.rows_invalid else "."
-        lines = [head, *(f"  {error}" for error in self.errors)]
-        if len(self.errors) == REPORTED_ERRORS:
-            lines.append(f"  (only the first {REPORTED_ERRORS} problems are listed)")
-        return "\n".join(lines)
-
-
-@dataclass
-class _Tally:
-    rows_read: int = 0
-    rows_scored: int = 0
-    rows_invalid: int = 0
-    errors: list[RowError] = field(default_factory=list)
-
-    def valid_rows(self, batch: list[tuple[int, ParsedRow]]) -> list[dict[str, Value]]:
-        valid: list[dict[str, Value]] = []
-        for _line, parsed in batch:
-            if isinstance(parsed, list):
-                self.rows_invalid += 1
-                self.errors.extend(parsed[: REPORTED_ERRORS - len(self.errors)])
-            else:
-                valid.append(parsed)
-        self.rows_read += len(batch)
-        return valid
+        return with_problems(head, self.errors)
 
 
 def _scored_rows(
@@ -140,7 +119,7 @@ def predict_file(
         raise InvalidInput(f"{source}: cannot be read ({exc.strerror or exc})") from exc
     # Beside the target, so the final rename stays on one file system and is atomic.
     partial = target.with_name(f".{target.name}.{secrets.token_hex(4)}.partial")
-    tally = _Tally()
+    tally = RowTally()
     with file:
         try:
             out = partial.open("x", encoding="utf-8", newline="")
@@ -160,7 +139,7 @@ def predict_file(
                     # Once a refusal is certain, scoring more is wasted work; reading on counts the problems.
                     if valid and (skip_invalid or not tally.rows_invalid):
                         writer.writerows(_scored_rows(model, policy, valid))
-                        tally.rows_scored += len(valid)
+                        tally.rows_kept += len(valid)
                     bar.update(file.tell() - bar.n)
             refused = bool(tally.rows_invalid) and not skip_invalid
             if not refused:
@@ -171,7 +150,7 @@ def predict_file(
             partial.unlink(missing_ok=True)
     report = PredictReport(
         rows_read=tally.rows_read,
-        rows_scored=0 if refused else tally.rows_scored,
+        rows_scored=0 if refused else tally.rows_kept,
         rows_invalid=tally.rows_invalid,
         errors=tuple(tally.errors),
         refused=refused,
