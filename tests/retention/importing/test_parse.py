@@ -228,12 +228,12 @@ def test_blank_lines_are_skipped_but_still_counted() -> None:
 
 
 def test_a_repeated_customer_id_is_an_error_on_the_later_line_naming_the_earlier() -> None:
-    lines = csv_lines(fields(customer_id="A1"), fields(customer_id="B2"), fields(customer_id="a1"))
+    lines = csv_lines(fields(customer_id="A1"), fields(customer_id="B2"), fields(customer_id="A1"))
 
     parsed = dict(read_rows(lines))
 
     assert isinstance(parsed[2], dict)
-    assert parsed[4] == [RowError(4, "customer_id", "a1", "repeats the customer_id of line 2")]
+    assert parsed[4] == [RowError(4, "customer_id", "A1", "repeats the customer_id of line 2")]
 
 
 def test_a_repeat_of_an_id_whose_row_was_invalid_is_still_named() -> None:
@@ -251,3 +251,11 @@ def test_an_unclosed_quote_raises_invalid_input_naming_the_line_it_opens_on() ->
 
     with pytest.raises(InvalidInput, match="line 3: malformed CSV"):
         list(read_rows(lines))
+
+
+def test_ids_that_differ_only_in_case_are_two_customers() -> None:
+    lines = csv_lines(fields(customer_id="CUST1"), fields(customer_id="cust1"))
+
+    parsed = [values for _, values in read_rows(lines)]
+
+    assert all(isinstance(values, dict) for values in parsed)
