@@ -132,3 +132,13 @@ def test_a_pooled_connection_the_server_killed_is_replaced_without_an_error(engi
 
     with engine.connect() as connection:
         assert connection.exec_driver_sql("SELECT 1").scalar_one() == 1
+
+
+def test_ids_that_differ_only_in_case_are_two_customers_on_every_backend(engine: Engine) -> None:
+    upper, lower = (
+        {**row, "customer_id": cid} for row, cid in zip(profile_rows(2), ["CUSTX1", "custx1"], strict=True)
+    )
+
+    with engine.begin() as connection:
+        customers.upsert_profiles(connection, [upper, lower], now=NOW)
+        assert customers.count_customers(connection) == 2
