@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import secrets
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -26,11 +28,23 @@ from retention.services.models import train_version
 from retention.services.scoring import score_all_customers
 from retention.storage import migrate
 from retention.storage.engine import make_engine
+from seeds.generator import write_csv
 from tests.factories import POLICY, SMALL_SEARCH
 
 MYSQL_URL_VARIABLE = "RETENTION_TEST_MYSQL_URL"
 MYSQL_REQUIRED_VARIABLE = "RETENTION_TEST_MYSQL_REQUIRED"
-SEEDS_CSV = Path(__file__).resolve().parent.parent / "seeds" / "customers.csv"
+# The tests' customers: the generator's first 1,000 profiles (the bundled seeds hold more of the same run).
+TEST_CUSTOMERS = 1000
+
+
+@functools.cache
+def seed_csv() -> Path:
+    """A CSV of the generator's first TEST_CUSTOMERS profiles, written once per test session."""
+    path = Path(tempfile.mkdtemp(prefix="retention-tests-")) / "customers.csv"
+    write_csv(path, TEST_CUSTOMERS)
+    return path
+
+
 BACKENDS = ["sqlite", pytest.param("mysql", marks=pytest.mark.mysql)]
 
 
@@ -124,7 +138,7 @@ def _wait_until_up(base: str, server: subprocess.Popen[bytes]) -> None:
 
 @dataclass(frozen=True)
 class ScoredDatabase:
-    """The bundled 1,000 seed customers, a trained active model and a score for every customer."""
+    """The 1,000 test customers, a trained active model and a score for every customer."""
 
     url: str
     engine: Engine
@@ -140,7 +154,7 @@ class ScoredDatabase:
 def scored_database(backend: str, directory: Path) -> Iterator[ScoredDatabase]:
     """Seeds imported, a small forest trained and activated, every customer scored."""
     with fresh_database(backend, directory) as url, migrated_engine(url) as engine:
-        report = import_csv(engine, SEEDS_CSV, progress=False)
+        report = import_csv(engine, seed_csv(), progress=False)
         assert not report.refused, report.summary()
         model_dir = directory / "models"
         trained = train_version(

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from retention.cli import app, main
 from retention.storage.engine import make_engine
 from retention.storage.tables import risk_scores
-from tests.support import SEEDS_CSV
+from tests.support import seed_csv
 
 runner = CliRunner()
 
@@ -37,12 +37,12 @@ def _snapshots(url: str) -> int:
 def test_seed_train_list_activate_and_score_work_end_to_end(workspace: str) -> None:
     seeded = runner.invoke(app, ["seed"])
     assert seeded.exit_code == 0, seeded.output
-    assert "1,000" in seeded.output
+    assert "5,000" in seeded.output
 
     first = runner.invoke(app, ["train", "--trees", "20"])
     assert first.exit_code == 0, first.output
     assert "ROC AUC" in first.output and "baseline" in first.output and "activated" in first.output
-    assert _snapshots(workspace) == 1000
+    assert _snapshots(workspace) == 5000
 
     second = runner.invoke(app, ["train", "--trees", "20"])
     assert "not activated" in second.output
@@ -53,13 +53,13 @@ def test_seed_train_list_activate_and_score_work_end_to_end(workspace: str) -> N
     assert runner.invoke(app, ["models", "activate", newer]).exit_code == 0
     assert runner.invoke(app, ["models", "list"]).output.splitlines()[0].startswith(f"* {newer}")
     assert runner.invoke(app, ["score"]).exit_code == 0
-    assert _snapshots(workspace) == 2000
+    assert _snapshots(workspace) == 10000
 
 
 def test_a_file_with_a_bad_line_is_refused_with_exit_code_1_naming_the_line(
     workspace: str, tmp_path: Path
 ) -> None:
-    lines = SEEDS_CSV.read_text().splitlines()
+    lines = seed_csv().read_text().splitlines()
     fields = lines[499].split(",")
     fields[3] = "abc"  # tenure_months on line 500
     lines[499] = ",".join(fields)

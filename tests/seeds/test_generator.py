@@ -27,7 +27,7 @@ from seeds.generator import (
 SEEDS_DIR = Path(generator.__file__).resolve().parent
 COMMITTED_CSV = SEEDS_DIR / "customers.csv"
 COMMITTED_TRUTH = SEEDS_DIR / "customers_truth.csv"
-COMMITTED_COUNT = 1000
+COMMITTED_COUNT = 5000
 
 
 def _read_rows(path: Path) -> list[dict[str, str]]:

@@ -21,7 +21,7 @@ from retention.reasons import top_reasons
 from retention.services.predict_file import OUTPUT_HEADER, PredictReport, predict_file
 from retention.storage.tables import customers, model_activations, risk_scores
 from tests.factories import POLICY
-from tests.support import SEEDS_CSV, ScoredDatabase
+from tests.support import ScoredDatabase, seed_csv
 
 runner = CliRunner()
 SENTENCE = re.compile(r".+: [+-][0-9]+(\.[0-9])? points")
@@ -34,7 +34,7 @@ def model(scored_database: ScoredDatabase) -> LoadedModel:
 
 
 def seed_rows() -> list[dict[str, str]]:
-    with SEEDS_CSV.open(encoding="utf-8", newline="") as file:
+    with seed_csv().open(encoding="utf-8", newline="") as file:
         return list(csv.DictReader(file))
 
 
@@ -117,7 +117,7 @@ def test_a_file_without_either_optional_column_scores_like_the_full_export(
 ) -> None:
     # given the seeds as exported, and the same without churn and health_score
     full = tmp_path / "full.csv"
-    full.write_bytes(SEEDS_CSV.read_bytes())
+    full.write_bytes(seed_csv().read_bytes())
     bare = write_input(tmp_path / "bare.csv", seed_rows(), without=("churn", "health_score"))
 
     # when both are scored
