@@ -3,20 +3,21 @@
 from __future__ import annotations
 
 import argparse
-import resource
-import shlex
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
+from bench.process import peak_rss_mb, reproduce, verdict
 from retention.features import Kind
 from retention.ml.artifacts import list_manifests
 from retention.ml.matrix import MODEL_COLUMNS, Matrix
 from retention.ml.registry import LoadedModel, ModelRegistry
+
+__all__ = ["peak_rss_mb", "reproduce", "verdict"]  # re-exported for the model benches
 
 DEFAULT_MODEL_DIR = Path("bench/out/models")
 
@@ -40,26 +41,6 @@ def chosen_version(model_dir: Path, version: str | None) -> str:
 def load_model(model_dir: Path, version: str) -> LoadedModel:
     """The verified model, opened the way the services open it."""
     return ModelRegistry(model_dir).load(version)
-
-
-def verdict(ok: bool) -> str:
-    """The word every benchmark prints after a target."""
-    return "met" if ok else "MISSED"
-
-
-def reproduce(module: str, argv: Sequence[str]) -> str:
-    """The command line that reruns a benchmark with the same arguments."""
-    return shlex.join([".venv/bin/python", "-m", module, *argv])
-
-
-def peak_rss_mb() -> float:
-    """Peak resident memory of this process (VmHWM, which starts afresh at exec), in MB."""
-    try:
-        status = Path("/proc/self/status").read_text()
-    except OSError:
-        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    kib = next(line.split()[1] for line in status.splitlines() if line.startswith("VmHWM:"))
-    return int(kib) / 1024
 
 
 def current_rss_mb() -> float:

@@ -13,8 +13,6 @@ from __future__ import annotations
 import argparse
 import csv
 import multiprocessing
-import resource
-import shlex
 import sys
 import tempfile
 import time
@@ -23,9 +21,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import pymysql
 from sqlalchemy.engine import URL, make_url
 
+from bench.process import connect, peak_rss_mb, reproduce, verdict
 from retention.features import CSV_HEADER
 from retention.importing.load import import_csv
 from retention.storage import migrate
@@ -44,23 +42,12 @@ def write_rows(path: Path, count: int) -> None:
     write_csv(path, count, seed=7)
 
 
-def _peak_rss_mb() -> float:
-    # VmHWM starts afresh at exec. ru_maxrss (RUSAGE_SELF or the parent's RUSAGE_CHILDREN) does not: it
-    # keeps the high-water mark of the parent the child was forked from, here the CSV generator's memory.
-    try:
-        status = Path("/proc/self/status").read_text()
-    except OSError:
-        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    kib = next(line.split()[1] for line in status.splitlines() if line.startswith("VmHWM:"))
-    return int(kib) / 1024
-
-
 def _import_child(url: str, path: str, chunk_size: int, answer: Any) -> None:
     engine = make_engine(url)
     try:
         started = time.perf_counter()
         report = import_csv(engine, Path(path), chunk_size=chunk_size, progress=False)
-        answer.send((time.perf_counter() - started, report.rows_written, report.refused, _peak_rss_mb()))
+        answer.send((time.perf_counter() - started, report.rows_written, report.refused, peak_rss_mb()))
     finally:
         engine.dispose()
 
@@ -82,23 +69,12 @@ def run_import(url: str, path: Path, chunk_size: int) -> tuple[float, int, float
     return seconds, written, peak_mb
 
 
-def _connect(url: URL) -> pymysql.connections.Connection[Any]:
-    return pymysql.connect(
-        host=url.host or "127.0.0.1",
-        port=url.port or 3306,
-        user=url.username or "root",
-        password=url.password or "",
-        database=url.database,
-        charset="utf8mb4",
-    )
-
-
 def run_reference(url: URL, path: Path, chunk_size: int) -> tuple[float, int]:
     """(seconds, rows) of csv.reader + PyMySQL executemany into the emptied customers table."""
     columns = ", ".join([*CSV_HEADER, "created_at", "updated_at"])
     sql = f"INSERT INTO customers ({columns}) VALUES ({', '.join(['%s'] * (len(CSV_HEADER) + 2))})"
     stamp = datetime.now(UTC).replace(tzinfo=None)
-    connection = _connect(url)
+    connection = connect(url)
     try:
         with connection.cursor() as cursor:
             # risk_scores (empty) references customers, and InnoDB refuses TRUNCATE of a referenced table.
@@ -136,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
     name = f"retention_bench_{uuid.uuid4().hex[:8]}"
     server = make_url(args.server)
     url = server.set(database=name)
-    admin = _connect(server.set(database=None))
+    admin = connect(server.set(database=None))
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "customers.csv"
         started = time.perf_counter()
@@ -158,9 +134,9 @@ def main(argv: list[str] | None = None) -> int:
                 cursor.execute(f"DROP DATABASE IF EXISTS {name}")
             admin.close()
     ratio = seconds / reference
-    ratio_verdict = "met" if ratio <= TARGET_RATIO else "MISSED"
-    peak_verdict = "met" if peak_mb < TARGET_PEAK_MB else "MISSED"
-    command = shlex.join([".venv/bin/python", "-m", "bench.import_mariadb", *(argv or sys.argv[1:])])
+    ratio_verdict = verdict(ratio <= TARGET_RATIO)
+    peak_verdict = verdict(peak_mb < TARGET_PEAK_MB)
+    command = reproduce("bench.import_mariadb", argv or sys.argv[1:])
     for line in (
         f"rows                {written:,} imported, {inserted:,} inserted by the reference",
         f"import_csv          {seconds:.1f} s  ({written / seconds:,.0f} rows/s)",

@@ -47,6 +47,7 @@ from bench.common import (
     reproduce,
     verdict,
 )
+from bench.process import connect
 from retention.storage import migrate
 from retention.storage.engine import make_engine
 
@@ -275,7 +276,7 @@ def check_counts(url: str) -> tuple[int, int, int]:
 
 def server_settings(url: URL) -> str:
     """The InnoDB settings that bear on a bulk write."""
-    connection = _connect(url)
+    connection = connect(url)
     try:
         with connection.cursor() as cursor:
             cursor.execute(
@@ -287,17 +288,6 @@ def server_settings(url: URL) -> str:
     return (
         f"MariaDB {server}, innodb_buffer_pool_size {int(pool) // 2**20} MB, "
         f"innodb_flush_log_at_trx_commit={flush}, log_bin={binlog}"
-    )
-
-
-def _connect(url: URL) -> pymysql.connections.Connection[Any]:
-    return pymysql.connect(
-        host=url.host or "127.0.0.1",
-        port=url.port or 3306,
-        user=url.username or "root",
-        password=url.password or "",
-        database=url.database,
-        charset="utf8mb4",
     )
 
 
@@ -393,7 +383,7 @@ def main(argv: list[str] | None = None) -> int:
     name = f"retention_bench_{uuid.uuid4().hex[:8]}"
     server = make_url(args.server)
     url = server.set(database=name).render_as_string(hide_password=False)
-    admin = _connect(server.set(database=None))
+    admin = connect(server.set(database=None))
     settings = server_settings(server.set(database=None))
     with admin.cursor() as cursor:
         cursor.execute(f"CREATE DATABASE {name} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci")

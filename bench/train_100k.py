@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import argparse
 import os
-import shlex
 import sys
 import time
 from pathlib import Path
 
+from bench.process import reproduce, verdict
 from retention.ml.artifacts import save_artifact
 from retention.ml.evaluation import report_lines
 from retention.ml.training import train_model
@@ -23,11 +23,6 @@ from retention.risk import RiskPolicy
 from tests.factories import training_data
 
 TARGET_SECONDS = 180
-COMMAND = [".venv/bin/python", "-m", "bench.train_100k"]
-
-
-def _verdict(met: bool) -> str:
-    return "met" if met else "MISSED"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -51,10 +46,10 @@ def main(argv: list[str] | None = None) -> int:
         f"calibration         {manifest.search['calibration']}",
         *report_lines("forest", manifest.metrics),
         *report_lines("baseline", manifest.baseline_metrics),
-        f"AUC ratio           {best['auc_ratio']:.4f} (>= 0.985: {_verdict(best['auc_ratio'] >= 0.985)})",
-        f"Brier ratio         {best['brier_ratio']:.4f} (<= 1.03: {_verdict(best['brier_ratio'] <= 1.03)})",
+        f"AUC ratio           {best['auc_ratio']:.4f} (>= 0.985: {verdict(best['auc_ratio'] >= 0.985)})",
+        f"Brier ratio         {best['brier_ratio']:.4f} (<= 1.03: {verdict(best['brier_ratio'] <= 1.03)})",
         f"saved               {args.out / manifest.version}",
-        f"reproduce with      {shlex.join([*COMMAND, *(argv or sys.argv[1:])])}",
+        f"reproduce with      {reproduce('bench.train_100k', argv or sys.argv[1:])}",
     ]
     for line in lines:
         print(line)  # noqa: T201

@@ -27,6 +27,17 @@ def database(tmp_path: Path) -> Iterator[ScoredDatabase]:
         yield scored
 
 
+def _another_version(database: ScoredDatabase) -> str:
+    trained = train_version(
+        engine=database.engine,
+        model_dir=database.model_dir,
+        policy=POLICY,
+        space=SMALL_SEARCH,
+        progress=False,
+    )
+    return trained.manifest.version
+
+
 def _served_version(base: str) -> str:
     # A new connection each time, so the kernel spreads requests over both workers.
     answer = httpx.post(f"{base}/graphql", json={"query": MODEL}, headers={"Connection": "close"}, timeout=10)
@@ -44,13 +55,7 @@ def _versions_for(base: str, seconds: float) -> set[str]:
 
 
 def test_activation_switches_a_two_worker_server_within_ten_seconds(database: ScoredDatabase) -> None:
-    newer = train_version(
-        engine=database.engine,
-        model_dir=database.model_dir,
-        policy=POLICY,
-        space=SMALL_SEARCH,
-        progress=False,
-    ).manifest.version
+    newer = _another_version(database)
     with served_app(database.url, database.model_dir, workers=2) as base:
         assert _versions_for(base, 1.0) == {database.model_version}
 
@@ -70,13 +75,7 @@ def test_activation_switches_a_two_worker_server_within_ten_seconds(database: Sc
 def test_a_running_server_keeps_its_model_when_the_activated_artifact_is_tampered(
     database: ScoredDatabase,
 ) -> None:
-    tampered = train_version(
-        engine=database.engine,
-        model_dir=database.model_dir,
-        policy=POLICY,
-        space=SMALL_SEARCH,
-        progress=False,
-    ).manifest.version
+    tampered = _another_version(database)
     artifact = database.model_dir / tampered / ARTIFACT_NAME
     artifact.write_bytes(artifact.read_bytes() + b"tampered")
     with served_app(database.url, database.model_dir, workers=1, model_refresh_seconds="1") as base:

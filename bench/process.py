@@ -1,0 +1,48 @@
+"""Light helpers the benchmarks share: process memory, the MariaDB admin connection, printed verdicts.
+
+Kept free of numpy and the model, so a benchmark's measured child process pays for nothing it does not use.
+"""
+
+from __future__ import annotations
+
+import resource
+import shlex
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import pymysql
+from sqlalchemy.engine import URL
+
+
+def peak_rss_mb() -> float:
+    """Peak resident memory of this process (VmHWM, which starts afresh at exec), in MB."""
+    # ru_maxrss of a spawned child keeps the high-water mark of the parent it was forked from.
+    try:
+        status = Path("/proc/self/status").read_text()
+    except OSError:
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    kib = next(line.split()[1] for line in status.splitlines() if line.startswith("VmHWM:"))
+    return int(kib) / 1024
+
+
+def connect(url: URL) -> pymysql.connections.Connection[Any]:
+    """A plain PyMySQL connection to the server (and database, if any) of a SQLAlchemy URL."""
+    return pymysql.connect(
+        host=url.host or "127.0.0.1",
+        port=url.port or 3306,
+        user=url.username or "root",
+        password=url.password or "",
+        database=url.database,
+        charset="utf8mb4",
+    )
+
+
+def verdict(ok: bool) -> str:
+    """The word every benchmark prints after a target."""
+    return "met" if ok else "MISSED"
+
+
+def reproduce(module: str, argv: Sequence[str]) -> str:
+    """The command line that reruns a benchmark with the same arguments."""
+    return shlex.join([".venv/bin/python", "-m", module, *argv])
