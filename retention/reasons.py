@@ -56,14 +56,3 @@ def top_reasons(
             )
         )
     return reasons
-
-
-def encode_top_drivers(contributions: npt.NDArray[np.float64], *, limit: int) -> list[str]:
-    """Each row's `limit` largest contributions as compact JSON text: [["feature", contribution], …]."""
-    order = np.argsort(-np.abs(contributions), axis=1, kind="stable")[:, :limit]
-    picked = np.round(np.take_along_axis(contributions, order, axis=1), 6).tolist()
-    names = [f'"{column.name}"' for column in MODEL_COLUMNS]
-    return [
-        "[" + ",".join(f"[{names[j]},{value!r}]" for j, value in zip(indexes, values, strict=True)) + "]"
-        for indexes, values in zip(order.tolist(), picked, strict=True)
-    ]

@@ -15,14 +15,13 @@ from tqdm import tqdm
 from retention.features import FEATURE_NAMES
 from retention.ml.matrix import matrix_from_tuples
 from retention.ml.registry import LoadedModel
-from retention.reasons import encode_top_drivers
 from retention.risk import RiskPolicy, risk_score
 from retention.storage import customers as customer_store
+from retention.storage import runs as run_store
+from retention.storage.contributions import encode_rows
 from retention.storage.scores import NewSnapshot, write_snapshots
 
 log = logging.getLogger(__name__)
-# Kept with every snapshot, so "why did this score change" can compare two snapshots later.
-TOP_DRIVERS = 3
 # Chunks scored but not yet written; bounds memory while the model and the database work in parallel.
 PENDING_CHUNKS = 2
 
@@ -30,7 +29,8 @@ PENDING_CHUNKS = 2
 def snapshots_for(rows: Sequence[Row[Any]], model: LoadedModel, policy: RiskPolicy) -> list[NewSnapshot]:
     """Score and explain rows of (id, customer_id, *features) as storage streams them."""
     explained = model.explain(matrix_from_tuples([tuple(row)[2:] for row in rows]))
-    drivers = encode_top_drivers(explained.contributions, limit=TOP_DRIVERS)
+    # Every feature's contribution is kept, so "why did this score change" can compare two snapshots.
+    contributions = encode_rows(explained.contributions)
     probabilities = explained.probabilities.tolist()
     return [
         NewSnapshot(
@@ -38,9 +38,9 @@ def snapshots_for(rows: Sequence[Row[Any]], model: LoadedModel, policy: RiskPoli
             probability=probability,
             score=risk_score(probability),
             tier=policy.tier(probability),
-            drivers=text,
+            contributions=packed,
         )
-        for row, probability, text in zip(rows, probabilities, drivers, strict=True)
+        for row, probability, packed in zip(rows, probabilities, contributions, strict=True)
     ]
 
 
@@ -55,8 +55,12 @@ def score_all_customers(
     """Score every stored customer with `model`; each chunk commits on its own. Returns customers scored."""
     with engine.connect() as connection:
         total = customer_store.count_customers(connection)
+    with engine.begin() as connection:
+        run_id = run_store.start_run(
+            connection, model_version=model.version, kind="batch", now=datetime.now(UTC)
+        )
     pending: queue.Queue[list[NewSnapshot] | None] = queue.Queue(maxsize=PENDING_CHUNKS)
-    writer = _Writer(engine, model.version, pending)
+    writer = _Writer(engine, model.version, run_id, pending)
     writer.start()
     scored = 0
     # tqdm's disable=None hides the bar when stderr is not a terminal.
@@ -68,18 +72,29 @@ def score_all_customers(
                 writer.put(snapshots_for(rows, model, policy))
                 scored += len(rows)
                 bar.update(len(rows))
-    finally:
+    except BaseException:
+        _close_run(engine, run_id, run_store.FAILED, scored)
         writer.finish()
+        raise
+    writer.finish()
+    _close_run(engine, run_id, run_store.SUCCEEDED, scored)
     log.info("scored %d customers with model %s", scored, model.version)
     return scored
+
+
+def _close_run(engine: Engine, run_id: int, state: str, scored: int) -> None:
+    with engine.begin() as connection:
+        run_store.finish_run(connection, run_id, state=state, customers_scored=scored, now=datetime.now(UTC))
 
 
 class _Writer(threading.Thread):
     """Stores scored chunks in order, one transaction each; re-raises its failure in the caller."""
 
-    def __init__(self, engine: Engine, version: str, pending: queue.Queue[list[NewSnapshot] | None]) -> None:
+    def __init__(
+        self, engine: Engine, version: str, run_id: int, pending: queue.Queue[list[NewSnapshot] | None]
+    ) -> None:
         super().__init__(name="score-writer", daemon=True)
-        self.engine, self.version, self.pending = engine, version, pending
+        self.engine, self.version, self.run_id, self.pending = engine, version, run_id, pending
         self.failure: BaseException | None = None
 
     def run(self) -> None:
@@ -89,7 +104,11 @@ class _Writer(threading.Thread):
             try:
                 with self.engine.begin() as connection:
                     write_snapshots(
-                        connection, snapshots, model_version=self.version, scored_at=datetime.now(UTC)
+                        connection,
+                        snapshots,
+                        run_id=self.run_id,
+                        model_version=self.version,
+                        scored_at=datetime.now(UTC),
                     )
             except BaseException as exc:  # handed to the caller in finish()
                 self.failure = exc

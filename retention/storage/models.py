@@ -22,4 +22,3 @@ def active_version(connection: Connection) -> str | None:
     return connection.execute(
         select(model_activations.c.model_version).order_by(model_activations.c.id.desc()).limit(1)
     ).scalar_one_or_none()
-

@@ -13,7 +13,16 @@ from retention.storage.bulk import driver_value, execute_many
 from retention.storage.customers import naive_utc
 from retention.storage.tables import customers, risk_scores
 
-_SNAPSHOT_COLUMNS = ("customer_pk", "model_version", "probability", "score", "tier", "drivers", "scored_at")
+_SNAPSHOT_COLUMNS = (
+    "customer_pk",
+    "run_id",
+    "model_version",
+    "probability",
+    "score",
+    "tier",
+    "contributions",
+    "scored_at",
+)
 
 
 @dataclass(frozen=True)
@@ -24,11 +33,16 @@ class NewSnapshot:
     probability: float
     score: int
     tier: RiskTier
-    drivers: str | None = None  # compact JSON text, see retention.reasons.encode_top_drivers
+    contributions: bytes | None = None  # see retention.storage.contributions
 
 
 def write_snapshots(
-    connection: Connection, snapshots: Sequence[NewSnapshot], *, model_version: str, scored_at: datetime
+    connection: Connection,
+    snapshots: Sequence[NewSnapshot],
+    *,
+    run_id: int,
+    model_version: str,
+    scored_at: datetime,
 ) -> None:
     """Append one history row per snapshot and copy it onto the customer row, in the caller's transaction."""
     if not snapshots:
@@ -42,11 +56,12 @@ def write_snapshots(
         [
             {
                 "customer_pk": s.customer_pk,
+                "run_id": run_id,
                 "model_version": model_version,
                 "probability": s.probability,
                 "score": s.score,
                 "tier": s.tier.value,
-                "drivers": s.drivers,
+                "contributions": s.contributions,
                 "scored_at": stored_stamp,
             }
             for s in snapshots
@@ -60,8 +75,8 @@ def write_snapshots(
             and_(
                 customers.c.id == risk_scores.c.customer_pk,
                 risk_scores.c.customer_pk.between(min(pks), max(pks)),
+                risk_scores.c.run_id == run_id,
                 risk_scores.c.scored_at == stamp,
-                risk_scores.c.model_version == model_version,
             )
         )
         .values(

@@ -12,11 +12,13 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     Numeric,
     SmallInteger,
     String,
     Table,
+    Text,
 )
 from sqlalchemy.dialects import mysql
 from sqlalchemy.schema import SchemaItem
@@ -24,8 +26,6 @@ from sqlalchemy.types import TypeEngine
 
 from retention import features
 from retention.features import Kind
-
-DRIVERS_TEXT_LENGTH = 400
 
 metadata = MetaData(
     naming_convention={
@@ -57,6 +57,8 @@ Timestamp = DateTime().with_variant(mysql.DATETIME(fsp=6), "mysql", "mariadb")
 CustomerId = String(64).with_variant(mysql.VARCHAR(64, collation="utf8mb4_bin"), "mysql", "mariadb")
 # SQLite only autoincrements INTEGER PRIMARY KEY.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
+# Inline bytes on MySQL/MariaDB (a BLOB would be stored apart from the row).
+Contributions = LargeBinary().with_variant(mysql.VARBINARY(2048), "mysql", "mariadb")
 
 
 def _sql_type(column: features.Column) -> TypeEngine[object]:
@@ -112,20 +114,45 @@ customers = _innodb_table(
     Index("ix_customers_risk_order", Column("risk_probability").desc(), "customer_id"),
 )
 
+model_versions = _innodb_table(
+    "model_versions",
+    # Written when a version is trained: the digests a load trusts, which the model folder cannot rewrite.
+    Column("version", String(64), primary_key=True),
+    Column("sha256", String(64), nullable=False),
+    Column("onnx_sha256", String(64), nullable=False),
+    Column("base_value", Double(), nullable=False),
+    Column("features", Text(), nullable=False),  # JSON list: the order of every snapshot's contributions
+    Column("created_at", Timestamp, nullable=False),
+)
+
+score_runs = _innodb_table(
+    "score_runs",
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("model_version", String(64), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("customers_scored", Integer(), nullable=False, server_default="0"),
+    Column("started_at", Timestamp, nullable=False),
+    Column("finished_at", Timestamp, nullable=True),
+    Index("ix_score_runs_state", "state", "model_version"),
+)
+
 risk_scores = _innodb_table(
     "risk_scores",
     Column("id", BigId, primary_key=True, autoincrement=True),
     Column("customer_pk", BigId, ForeignKey("customers.id", ondelete="CASCADE"), nullable=False),
+    Column("run_id", BigId, ForeignKey("score_runs.id", ondelete="CASCADE"), nullable=True),
     Column("model_version", String(64), nullable=False),
     Column("probability", Double(), nullable=False),
     Column("score", SmallInteger(), nullable=False),
     Column("tier", String(6), nullable=False),
-    # The top drivers as compact JSON text, kept so a later snapshot can be compared with this one.
-    # Plain text, not JSON: MariaDB's JSON is LONGTEXT with a json_valid check, and a million of them
-    # doubled the time of `retention score` (bench/score_mariadb.py).
-    Column("drivers", String(DRIVERS_TEXT_LENGTH), nullable=True),
+    # Every feature's contribution (see retention.storage.contributions), so a change between two
+    # snapshots can be explained feature by feature.
+    Column("contributions", Contributions, nullable=True),
     Column("scored_at", Timestamp, nullable=False),
     Index("ix_risk_scores_customer_time", "customer_pk", "scored_at"),
+    # A resumed run never stores a customer twice.
+    Index("uq_risk_scores_run_customer", "run_id", "customer_pk", unique=True),
 )
 
 model_activations = _innodb_table(

@@ -1,8 +1,6 @@
-"""Batch scoring stores, for every customer, the model's exact probability and its top drivers."""
+"""Batch scoring stores, for every customer, the model's exact probability and every contribution."""
 
 from __future__ import annotations
-
-import json
 
 import numpy as np
 from sqlalchemy import select
@@ -10,13 +8,14 @@ from sqlalchemy import select
 from retention.features import FEATURE_NAMES
 from retention.ml.matrix import matrix_from_tuples
 from retention.ml.registry import registry_for
-from retention.services.scoring import TOP_DRIVERS, score_all_customers
+from retention.services.scoring import score_all_customers
+from retention.storage.contributions import decode
 from retention.storage.tables import customers, risk_scores
 from tests.factories import POLICY
 from tests.support import ScoredDatabase
 
 
-def test_every_customer_gets_its_probability_and_top_drivers_in_the_history(
+def test_every_customer_gets_its_probability_and_contributions_in_the_history(
     scored_database: ScoredDatabase,
 ) -> None:
     model = registry_for(scored_database.model_dir).load(scored_database.model_version)
@@ -31,16 +30,15 @@ def test_every_customer_gets_its_probability_and_top_drivers_in_the_history(
             select(customers.c.id, *(customers.c[name] for name in FEATURE_NAMES)).order_by(customers.c.id)
         ).all()
         latest = connection.execute(
-            select(risk_scores.c.customer_pk, risk_scores.c.probability, risk_scores.c.drivers)
+            select(risk_scores.c.customer_pk, risk_scores.c.probability, risk_scores.c.contributions)
             .where(risk_scores.c.id.not_in([row[0] for row in before]))
             .order_by(risk_scores.c.customer_pk)
         ).all()
     assert count == len(features) == len(latest) == 1000
     explained = model.explain(matrix_from_tuples([tuple(row)[1:] for row in features]))
     np.testing.assert_allclose([row[1] for row in latest], explained.probabilities, atol=1e-12)
-    for (_, _, drivers), contributions in zip(latest, explained.contributions, strict=True):
-        stored = json.loads(drivers)
-        assert len(stored) == TOP_DRIVERS
-        sizes = [abs(contribution) for _, contribution in stored]
-        assert sizes == sorted(sizes, reverse=True)
-        assert sizes[0] == round(float(np.max(np.abs(contributions))), 6)
+    stored = np.array([decode(row[2]) for row in latest])
+    np.testing.assert_array_equal(stored, explained.contributions)
+    np.testing.assert_allclose(
+        explained.base_value + stored.sum(axis=1), [row[1] for row in latest], atol=1e-12
+    )

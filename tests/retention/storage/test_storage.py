@@ -12,6 +12,7 @@ from sqlalchemy.pool import NullPool
 
 from retention.records import RiskTier
 from retention.storage import analytics, customers, migrate
+from retention.storage.runs import start_run
 from retention.storage.scores import NewSnapshot, write_snapshots
 from retention.storage.tables import metadata, risk_scores
 from tests.factories import profile_rows
@@ -35,7 +36,8 @@ def _score(engine: Engine, probabilities: dict[str, float], *, version: str = "v
             NewSnapshot(customer_pk=pks[cid], probability=p, score=round(100 * p), tier=RiskTier.LOW)
             for cid, p in probabilities.items()
         ]
-        write_snapshots(connection, snapshots, model_version=version, scored_at=NOW)
+        run_id = start_run(connection, model_version=version, kind="test", now=NOW)
+        write_snapshots(connection, snapshots, run_id=run_id, model_version=version, scored_at=NOW)
 
 
 def test_migrations_build_exactly_the_declared_tables(engine: Engine) -> None:
@@ -102,6 +104,7 @@ def test_overview_aggregates_revenue_at_risk_and_tiers_in_sql(engine: Engine) ->
                 NewSnapshot(customer_pk=pks[ids[0]], probability=0.9, score=90, tier=RiskTier.HIGH),
                 NewSnapshot(customer_pk=pks[ids[1]], probability=0.1, score=10, tier=RiskTier.LOW),
             ],
+            run_id=start_run(connection, model_version="v1", kind="test", now=NOW),
             model_version="v1",
             scored_at=NOW,
         )
