@@ -13,6 +13,8 @@ Revises: 0001
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import mysql
@@ -27,7 +29,11 @@ down_revision = "0001"
 branch_labels = None
 depends_on = None
 
-_INNODB = {"mysql_charset": "utf8mb4", "mysql_collate": "utf8mb4_unicode_ci", "mysql_engine": "InnoDB"}
+_INNODB: dict[str, Any] = {
+    "mysql_charset": "utf8mb4",
+    "mysql_collate": "utf8mb4_unicode_ci",
+    "mysql_engine": "InnoDB",
+}
 
 
 def upgrade() -> None:
