@@ -69,7 +69,7 @@ def _interaction(c: Columns) -> FloatArray:
     premium = (c["subscription_type"] == "Premium").astype(np.float64)
     failures = np.minimum(np.asarray(c["payment_failures"], dtype=np.float64), 4)
     logit = (
-        -2.0
+        -0.6
         + dropped * (0.08 * np.minimum(idle, 40) - 0.6)
         + failures * (0.35 + 0.7 * premium)
         - 0.45 * np.log1p(np.asarray(c["login_frequency"], dtype=np.float64))
