@@ -13,7 +13,7 @@ import numpy.typing as npt
 
 from bench.process import peak_rss_mb, reproduce, verdict
 from retention.features import Kind
-from retention.ml.artifacts import list_manifests
+from retention.ml.artifacts import VersionRecord, list_manifests, read_manifest
 from retention.ml.matrix import MODEL_COLUMNS, Matrix
 from retention.ml.registry import LoadedModel, ModelRegistry
 
@@ -39,8 +39,20 @@ def chosen_version(model_dir: Path, version: str | None) -> str:
 
 
 def load_model(model_dir: Path, version: str) -> LoadedModel:
-    """The verified model, opened the way the services open it."""
-    return ModelRegistry(model_dir).load(version)
+    """The model, opened the way the services open it, vouched for by its own manifest.
+
+    Only for a bench's own folder (bench/train_100k writes no database): the product never trusts a
+    manifest's digests, it checks the files against the database row written at training.
+    """
+    manifest = read_manifest(model_dir, version)
+    record = VersionRecord(
+        version=version,
+        sha256=manifest.sha256,
+        onnx_sha256=manifest.onnx_sha256,
+        base_value=float("nan"),
+        features=tuple(manifest.features),
+    )
+    return ModelRegistry(model_dir).load(version, record)
 
 
 def current_rss_mb() -> float:

@@ -163,14 +163,14 @@ def instrument(engine: Any, clock: PhaseClock) -> None:
 def _score_child(
     url: str, model_dir: str, version: str, chunk_size: int, cprofile: bool, answer: Any
 ) -> None:
-    from retention.ml.registry import ModelRegistry
+    from bench.common import load_model
     from retention.risk import RiskPolicy
     from retention.services.scoring import score_all_customers
 
     engine = make_engine(url)
     try:
         started = time.perf_counter()
-        model = ModelRegistry(Path(model_dir)).load(version)
+        model = load_model(Path(model_dir), version)
         loaded, loaded_rss = time.perf_counter() - started, current_rss_mb()
         clock = PhaseClock()
         instrument(engine, clock)

@@ -12,20 +12,25 @@ from typing import Annotated
 import typer
 from pydantic import ValidationError
 
+from retention.cli_errors import EXIT_CODES_HELP, EXIT_CONFIGURATION, EXIT_INPUT_OR_STATE, describe_failure
 from retention.config import Settings
-from retention.errors import RetentionError
 from retention.importing.load import import_csv
 from retention.ml.evaluation import report_lines
 from retention.ml.search import SearchSpace
 from retention.ml.truth import read_truth
 from retention.runtime import Runtime, build_runtime
 from retention.services import models as model_service
-from retention.services.predict_file import predict_file
+from retention.services.predict_file import predict_file, same_file
 from retention.services.scoring import score_all_customers
 from retention.storage import customers as customer_store
 from retention.storage import migrate
 
-app = typer.Typer(help="Retention: customer-churn early warning.", no_args_is_help=True, add_completion=False)
+app = typer.Typer(
+    help="Retention: customer-churn early warning.",
+    epilog=EXIT_CODES_HELP,
+    no_args_is_help=True,
+    add_completion=False,
+)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 models_app = typer.Typer(help="Model versions.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
@@ -35,13 +40,16 @@ log = logging.getLogger("retention")
 
 def _settings() -> Settings:
     try:
-        return Settings()
+        settings = Settings()
     except ValidationError as exc:
         problems = "; ".join(
             f"{'.'.join(map(str, e['loc'])) or 'settings'}: {e['msg']}" for e in exc.errors()
         )
         typer.secho(f"configuration error: {problems}", fg="red", err=True)
-        raise typer.Exit(2) from exc
+        raise typer.Exit(EXIT_CONFIGURATION) from exc
+    if settings.log_level == "DEBUG":  # the CLI logs warnings only, unless asked for the detail
+        logging.getLogger().setLevel(logging.DEBUG)
+    return settings
 
 
 def _runtime() -> Runtime:
@@ -164,15 +172,26 @@ def predict(
         Path, typer.Option("--output", dir_okay=False, help="Scored CSV; replaced only if the run succeeds.")
     ],
     version: Annotated[
-        str | None, typer.Option("--model", help="Score with this version; the database is not read then.")
+        str | None,
+        typer.Option(
+            "--model",
+            help="Score with this version instead of the active one; its files are checked against the"
+            " database's record of it, so the database is read (never written) either way.",
+        ),
     ] = None,
     skip_invalid: Annotated[bool, typer.Option(help="Score the valid rows and report the rest.")] = False,
 ) -> None:
     """Score a CSV file into a CSV of risks and top drivers (active model or --model); writes no database."""
+    if same_file(source, target):
+        raise typer.BadParameter(
+            f"{target} is the input file; write the scores to another file", param_hint="--output"
+        )
     runtime = build_runtime(_settings())
     try:
         if version is not None:
-            model = runtime.registry.load(version)
+            model = model_service.open_version(
+                engine=runtime.engine, registry=runtime.registry, version=version
+            )
         else:
             runtime.refresh_active_model()
             model = runtime.active_model()
@@ -186,17 +205,21 @@ def predict(
 
 @models_app.command("list")
 def models_list() -> None:
-    """Every model version, newest first; * marks the active one."""
+    """Every model version, newest first; * marks the active one, ! one that cannot be read."""
     runtime = _runtime()
     versions = model_service.list_versions(engine=runtime.engine, model_dir=runtime.settings.model_dir)
     if not versions:
         typer.echo("no model versions yet: run `retention train`")
     for info in versions:
         m = info.manifest
+        if m is None:
+            typer.echo(f"! {info.version}  unreadable: {info.problem}")
+            continue
         mark = "*" if info.active else " "
+        unrecorded = "" if info.recorded else "  (no record in this database: cannot be loaded)"
         typer.echo(
             f"{mark} {m.version}  AUC {m.metrics['roc_auc']:.4f}  Brier {m.metrics['brier']:.4f}  "
-            f"rows {m.training_rows:,}  {m.created_at}"
+            f"rows {m.training_rows:,}  {m.created_at}{unrecorded}"
         )
 
 
@@ -256,12 +279,36 @@ def demo(
     _serve(settings, host or settings.host, port or settings.port, 1)
 
 
+# What a command that fails midway leaves behind, for the one-line failure message.
+_CONSEQUENCES = {
+    "seed": "The import is one transaction: nothing was written.",
+    "train": "No model version was recorded.",
+    "score": "Customers already scored keep their new scores; run `retention score` again to finish.",
+    "predict": "No output file was written.",
+    "models": "The active model did not change.",
+}
+
+
+def _command_name(argv: list[str]) -> str:
+    return next((arg for arg in argv[1:] if not arg.startswith("-")), "")
+
+
+def _database_url() -> str | None:
+    try:
+        return Settings().database_url
+    except ValidationError:
+        return None
+
+
 def main() -> None:
-    """Entry point: run the CLI, turning the core's errors into a message and a non-zero exit."""
+    """Entry point: run the CLI, turning every failure into one or two lines and an exit code."""
     # Commands print their own outcome; the log carries warnings and errors (the server logs at its level).
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
         app()
-    except RetentionError as exc:
-        typer.secho(f"error ({exc.code}): {exc.message}", fg="red", err=True)
-        sys.exit(1)
+    except Exception as exc:  # the edge: each failure is translated once, with no traceback
+        failure = describe_failure(
+            exc, database_url=_database_url(), consequence=_CONSEQUENCES.get(_command_name(sys.argv), "")
+        )
+        typer.secho(failure.message, fg="red", err=True)
+        sys.exit(failure.exit_code or EXIT_INPUT_OR_STATE)

@@ -10,7 +10,7 @@ from sqlalchemy import Engine
 
 from retention.config import Settings
 from retention.errors import ModelNotReady, RetentionError
-from retention.ml.registry import LoadedModel, ModelRegistry, registry_for
+from retention.ml.registry import LoadedModel, ModelRegistry
 from retention.risk import RiskPolicy
 from retention.storage import models as model_store
 from retention.storage.engine import make_engine
@@ -18,52 +18,65 @@ from retention.storage.engine import make_engine
 log = logging.getLogger(__name__)
 
 
+@dataclass(frozen=True)
+class _Refusal:
+    activation_id: int
+    message: str
+
+
 @dataclass
 class Runtime:
-    """The engine, the model registry, the tier policy and the model this process serves."""
+    """The engine, the model registry, the tier policy and the one model this process serves."""
 
     settings: Settings
     engine: Engine
     registry: ModelRegistry
     policy: RiskPolicy
     _active: LoadedModel | None = None
-    _refused: str | None = None
+    _refused: _Refusal | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def active_model(self) -> LoadedModel:
         """The model this process serves; ModelNotReady before any version is active or loadable."""
         model = self._active
         if model is None:
-            raise ModelNotReady(self._refused or "no model is active yet: run `retention train`")
+            reason = (
+                self._refused.message if self._refused else "no model is active yet: run `retention train`"
+            )
+            raise ModelNotReady(reason)
         return model
 
     @property
     def active_version(self) -> str | None:
-        return self._active.version if self._active else None
+        model = self._active
+        return model.version if model else None
 
     def refresh_active_model(self) -> bool:
         """Follow the database's active version; on a bad artifact keep serving the current model.
 
-        Returns True when the served model changed.
+        A refused activation is refused once: its files are not read again until the version is
+        activated anew (`retention models activate` checks them first). Returns True when the served
+        model changed.
         """
-        with self.engine.connect() as connection:
-            wanted = model_store.active_version(connection)
-        if wanted is None or wanted == self.active_version:
-            return False
-        try:
-            model = self.registry.load(wanted)
-        except RetentionError as exc:
-            self._refused = f"model {wanted} is active but cannot be served: {exc.message}"
-            log.error(
-                "model %s was activated but cannot be served (%s); still serving %s",
-                wanted,
-                exc,
-                self.active_version or "nothing",
-            )
-            return False
+        # One refresh at a time, so two threads never open the same version side by side.
         with self._lock:
-            self._active = model
-        log.info("now serving model %s", wanted)
+            with self.engine.connect() as connection:
+                wanted = model_store.latest_activation(connection)
+                if wanted is None or wanted.version == self.active_version:
+                    return False
+                if self._refused is not None and self._refused.activation_id == wanted.id:
+                    return False
+                record = model_store.version_record(connection, wanted.version)
+            try:
+                model = self.registry.load(wanted.version, record)
+            except RetentionError as exc:
+                message = f"model {wanted.version} is active but cannot be served: {exc.message}"
+                self._refused = _Refusal(wanted.id, message)
+                log.error("%s; still serving %s", message, self.active_version or "nothing")
+                return False
+            # The old model goes with the last request that holds it: one model stays in the process.
+            self._active, self._refused = model, None
+        log.info("now serving model %s", wanted.version)
         return True
 
     def close(self) -> None:
@@ -76,6 +89,6 @@ def build_runtime(settings: Settings) -> Runtime:
     return Runtime(
         settings=settings,
         engine=make_engine(settings.database_url),
-        registry=registry_for(settings.model_dir),
+        registry=ModelRegistry(settings.model_dir),
         policy=RiskPolicy.from_settings(settings),
     )

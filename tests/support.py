@@ -23,8 +23,9 @@ from sqlalchemy.pool import NullPool
 
 from retention.config import Settings
 from retention.importing.load import import_csv
+from retention.ml.registry import LoadedModel, ModelRegistry
 from retention.runtime import build_runtime
-from retention.services.models import train_version
+from retention.services.models import open_version, train_version
 from retention.services.scoring import score_all_customers
 from retention.storage import migrate
 from retention.storage.engine import make_engine
@@ -144,6 +145,12 @@ class ScoredDatabase:
     engine: Engine
     model_dir: Path
     model_version: str
+
+    def load_model(self) -> LoadedModel:
+        """The active version, opened and verified as the services open it."""
+        return open_version(
+            engine=self.engine, registry=ModelRegistry(self.model_dir), version=self.model_version
+        )
 
     def settings(self, **overrides: object) -> Settings:
         """Settings pointing at this database and model folder."""

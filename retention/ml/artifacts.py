@@ -1,8 +1,15 @@
-"""Model artifacts on disk: a joblib file plus a JSON manifest that vouches for it."""
+"""Model artifacts on disk: a joblib file, its ONNX export and a JSON manifest describing them.
+
+The manifest says what a version is and how well it did; it does not vouch for the files. The digests a
+load trusts come from the version's row in the database (`VersionRecord`), written when it was trained:
+whoever can rewrite the model folder can rewrite a manifest too. Each file is read into memory, hashed
+and compared with the record before anything parses it, so a swapped pickle never runs.
+"""
 
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 import platform
@@ -15,10 +22,12 @@ from pathlib import Path
 from typing import Any
 
 import joblib
+from pydantic import TypeAdapter, ValidationError
 from sklearn.exceptions import InconsistentVersionWarning
 from sklearn.pipeline import Pipeline
 
 from retention.errors import ModelIntegrityError, NotFound
+from retention.features import FEATURE_NAMES
 from retention.records import Driver
 
 ARTIFACT_NAME = "model.joblib"
@@ -28,6 +37,9 @@ MANIFEST_NAME = "manifest.json"
 # refused before it is opened.
 PINNED_LIBRARIES = ("scikit-learn", "numpy", "scipy", "joblib", "onnxruntime")
 VERSION_PATTERN = re.compile(r"^[0-9]{8}T[0-9]{6}Z-[0-9a-f]{8}$")
+# A manifest is a few kilobytes; refusing big ones keeps a planted file from filling memory.
+MAX_MANIFEST_BYTES = 1 << 20
+REPORTED_METRICS = ("roc_auc", "pr_auc", "brier")
 
 
 def library_versions() -> dict[str, str]:
@@ -66,6 +78,20 @@ class Manifest:
         return json.dumps(asdict(self), indent=2, sort_keys=True)
 
 
+_MANIFEST = TypeAdapter(Manifest)
+
+
+@dataclass(frozen=True)
+class VersionRecord:
+    """A version as the database recorded it at training time: the digests every load trusts."""
+
+    version: str
+    sha256: str
+    onnx_sha256: str
+    base_value: float
+    features: tuple[str, ...]
+
+
 def sha256_of(path: Path) -> str:
     """Hex sha256 of a file, read in blocks."""
     digest = hashlib.sha256()
@@ -97,56 +123,130 @@ def save_artifact(model_dir: Path, pipeline: Pipeline, onnx_graph: bytes, manife
     return final
 
 
-def read_manifest(model_dir: Path, version: str) -> Manifest:
-    """The manifest of one version; NotFound when there is no such version."""
+def check_version_name(version: str) -> None:
+    """NotFound unless `version` has the shape of a version id (so it can never name another path)."""
     if not VERSION_PATTERN.match(version):
         raise NotFound(f"no model version {version!r} (versions look like 20261127T204500Z-1a2b3c4d)")
+
+
+def read_manifest(model_dir: Path, version: str) -> Manifest:
+    """The manifest of one version; NotFound when there is none, ModelIntegrityError when unreadable."""
+    check_version_name(version)
     path = model_dir / version / MANIFEST_NAME
     if not path.is_file():
         raise NotFound(f"no model version {version!r} in {model_dir}")
+    if path.stat().st_size > MAX_MANIFEST_BYTES:
+        raise ModelIntegrityError(f"manifest of model {version} is unreadable: larger than 1 MB")
     try:
-        return Manifest(**json.loads(path.read_text(encoding="utf-8")))
-    except (ValueError, TypeError) as exc:
+        manifest = _MANIFEST.validate_python(json.loads(path.read_bytes().decode("utf-8")))
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(map(str, first["loc"])) or "manifest"
+        raise ModelIntegrityError(
+            f"manifest of model {version} is unreadable: {where}: {first['msg']}"
+        ) from exc
+    except ValueError as exc:  # invalid UTF-8 or JSON
         raise ModelIntegrityError(f"manifest of model {version} is unreadable: {exc}") from exc
+    if manifest.version != version:
+        raise ModelIntegrityError(
+            f"manifest of model {version} describes another version, {manifest.version}"
+        )
+    _check_answerable(manifest)
+    return manifest
+
+
+def _check_answerable(manifest: Manifest) -> None:
+    # What the API and `models list` read from a manifest must be there, so one bad file fails here, once.
+    missing = [k for k in REPORTED_METRICS if not isinstance(manifest.metrics.get(k), int | float)]
+    if missing:
+        raise ModelIntegrityError(f"manifest of model {manifest.version} is unreadable: no metrics {missing}")
+    try:
+        manifest.driver_records()
+    except TypeError as exc:
+        raise ModelIntegrityError(
+            f"manifest of model {manifest.version} is unreadable: drivers: {exc}"
+        ) from exc
+
+
+@dataclass(frozen=True)
+class VersionOnDisk:
+    """A version folder and its manifest, or why the manifest cannot be read."""
+
+    version: str
+    manifest: Manifest | None
+    problem: str | None
+
+
+def scan_versions(model_dir: Path) -> list[VersionOnDisk]:
+    """Every version folder, newest first; one unreadable manifest does not hide the others."""
+    if not model_dir.is_dir():
+        return []
+    found = []
+    for version in sorted(
+        (p.name for p in model_dir.iterdir() if VERSION_PATTERN.match(p.name)), reverse=True
+    ):
+        try:
+            found.append(VersionOnDisk(version, read_manifest(model_dir, version), None))
+        except (NotFound, ModelIntegrityError) as exc:
+            found.append(VersionOnDisk(version, None, exc.message))
+        except OSError as exc:
+            found.append(VersionOnDisk(version, None, exc.strerror or type(exc).__name__))
+    return found
 
 
 def list_manifests(model_dir: Path) -> list[Manifest]:
-    """Every version in the model folder, newest first."""
-    if not model_dir.is_dir():
-        return []
-    versions = sorted((p.name for p in model_dir.iterdir() if VERSION_PATTERN.match(p.name)), reverse=True)
-    return [read_manifest(model_dir, v) for v in versions]
+    """The readable manifests in the model folder, newest first."""
+    return [found.manifest for found in scan_versions(model_dir) if found.manifest is not None]
 
 
-def _verified(model_dir: Path, manifest: Manifest, name: str, expected: str) -> Path:
-    path = model_dir / manifest.version / name
-    if not path.is_file():
-        raise ModelIntegrityError(f"model {manifest.version}: {path} is missing")
-    actual = sha256_of(path)
-    if actual != expected:
+def check_consistent(manifest: Manifest, record: VersionRecord) -> None:
+    """Refuse a manifest that disagrees with the database's record, or features this code does not declare."""
+    if record.version != manifest.version:
+        raise ModelIntegrityError(f"model {manifest.version}: the database record is for {record.version}")
+    if list(record.features) != list(FEATURE_NAMES) or manifest.features != list(record.features):
         raise ModelIntegrityError(
-            f"model {manifest.version}: {name} sha256 {actual[:12]}… does not match the manifest's "
-            f"{expected[:12]}…; the file was changed after training and will not be loaded"
+            f"model {manifest.version}: its features do not match the ones this release declares "
+            "(or the manifest's disagree with the database); train a new version with `retention train`"
         )
-    return path
-
-
-def load_onnx_graph(model_dir: Path, manifest: Manifest) -> bytes:
-    """The exported graph, after checking its sha256 against the manifest."""
-    return _verified(model_dir, manifest, ONNX_NAME, manifest.onnx_sha256).read_bytes()
-
-
-def load_pipeline(model_dir: Path, manifest: Manifest) -> Pipeline:
-    """Open an artifact after checking its sha256 and library versions against the manifest."""
-    path = _verified(model_dir, manifest, ARTIFACT_NAME, manifest.sha256)
     here = library_versions()
     mismatched = {k: (v, here.get(k)) for k, v in manifest.libraries.items() if here.get(k) != v}
     if mismatched:
         detail = ", ".join(f"{k} {want} (installed {got})" for k, (want, got) in sorted(mismatched.items()))
         raise ModelIntegrityError(f"model {manifest.version} was built with {detail}; retrain or reinstall")
+
+
+def verified_bytes(model_dir: Path, version: str, name: str, expected: str) -> bytes:
+    """A version's file, read once into memory and returned only if its sha256 is the recorded one."""
+    path = model_dir / version / name
+    # is_file() follows links and is False for devices and pipes, which could never end.
+    if not path.is_file():
+        raise ModelIntegrityError(f"model {version}: {path} is missing")
+    data = path.read_bytes()
+    actual = hashlib.sha256(data).hexdigest()
+    if actual != expected:
+        raise ModelIntegrityError(
+            f"model {version}: {name} sha256 {actual[:12]}… is not the {expected[:12]}… recorded in the "
+            "database when it was trained; the file was changed after training and will not be opened"
+        )
+    return data
+
+
+def load_onnx_graph(model_dir: Path, record: VersionRecord) -> bytes:
+    """The exported graph, after checking its sha256 against the database's record."""
+    return verified_bytes(model_dir, record.version, ONNX_NAME, record.onnx_sha256)
+
+
+def load_pipeline(model_dir: Path, manifest: Manifest, record: VersionRecord) -> Pipeline:
+    """Unpickle an artifact, only after its bytes matched the recorded sha256 and its libraries ours."""
+    check_consistent(manifest, record)
+    # The bytes hashed are the bytes unpickled: swapping the file after the check changes nothing.
+    data = verified_bytes(model_dir, record.version, ARTIFACT_NAME, record.sha256)
     with warnings.catch_warnings():
         warnings.simplefilter("error", InconsistentVersionWarning)
-        pipeline = joblib.load(path)
+        try:
+            pipeline = joblib.load(io.BytesIO(data))
+        except Exception as exc:  # a matching digest makes this a broken training, not an attack
+            raise ModelIntegrityError(f"model {record.version}: artifact cannot be opened ({exc})") from exc
     if not isinstance(pipeline, Pipeline):
-        raise ModelIntegrityError(f"model {manifest.version}: artifact is not a scikit-learn Pipeline")
+        raise ModelIntegrityError(f"model {record.version}: artifact is not a scikit-learn Pipeline")
     return pipeline

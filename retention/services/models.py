@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,9 +12,11 @@ from sqlalchemy import Engine
 
 from retention.errors import InvalidInput
 from retention.features import FEATURE_NAMES
-from retention.ml.artifacts import Manifest, list_manifests, save_artifact
+from retention.ml.artifacts import Manifest, VersionRecord, check_version_name, save_artifact, scan_versions
+from retention.ml.explain import ForestExplainer
+from retention.ml.forest_parts import ForestParts
 from retention.ml.matrix import matrix_from_tuples
-from retention.ml.registry import ModelRegistry
+from retention.ml.registry import LoadedModel, ModelRegistry
 from retention.ml.search import SearchSpace
 from retention.ml.training import TrainingData, train_model
 from retention.records import Driver
@@ -33,10 +36,13 @@ class TrainedVersion:
 
 @dataclass(frozen=True)
 class VersionInfo:
-    """A version in the model folder and whether it is the active one."""
+    """A version in the model folder: its manifest (or why it is unreadable), active, recorded here."""
 
-    manifest: Manifest
+    version: str
+    manifest: Manifest | None
+    problem: str | None
     active: bool
+    recorded: bool
 
 
 def load_training_data(*, engine: Engine, truth: Mapping[str, float] | None = None) -> TrainingData:
@@ -86,27 +92,60 @@ def train_version(
     """
     data = load_training_data(engine=engine, truth=truth)
     outcome = train_model(data, policy=policy, space=space, progress=progress)
+    base_value = ForestExplainer(ForestParts.of(outcome.pipeline)).base_value
     manifest = save_artifact(model_dir, outcome.pipeline, outcome.onnx_graph, outcome.manifest)
-    with engine.begin() as connection:
-        should_activate = activate or model_store.active_version(connection) is None
-        if should_activate:
-            model_store.record_activation(connection, model_version=manifest.version, now=now_utc())
+    record = VersionRecord(
+        version=manifest.version,
+        sha256=manifest.sha256,
+        onnx_sha256=manifest.onnx_sha256,
+        base_value=base_value,
+        features=tuple(manifest.features),
+    )
+    try:
+        # The digests are taken from what this process wrote, never read back from the folder.
+        with engine.begin() as connection:
+            model_store.record_version(connection, record, now=now_utc())
+            should_activate = activate or model_store.active_version(connection) is None
+            if should_activate:
+                model_store.record_activation(connection, model_version=manifest.version, now=now_utc())
+    except BaseException:
+        # A version without its record can never be loaded: leave no such folder behind.
+        shutil.rmtree(model_dir / manifest.version, ignore_errors=True)
+        raise
     return TrainedVersion(manifest=manifest, activated=should_activate)
+
+
+def open_version(*, engine: Engine, registry: ModelRegistry, version: str) -> LoadedModel:
+    """The model for `version`, its files verified against this database's record of it."""
+    check_version_name(version)
+    with engine.connect() as connection:
+        record = model_store.version_record(connection, version)
+    return registry.load(version, record)
 
 
 def activate_version(*, engine: Engine, registry: ModelRegistry, version: str) -> Manifest:
     """Make `version` active for every process sharing the database, after checking it loads."""
-    model = registry.load(version)
+    model = open_version(engine=engine, registry=registry, version=version)
     with engine.begin() as connection:
         model_store.record_activation(connection, model_version=version, now=now_utc())
     return model.manifest
 
 
 def list_versions(*, engine: Engine, model_dir: Path) -> list[VersionInfo]:
-    """Every saved version, newest first, with the active one marked."""
+    """Every version folder, newest first, the active one marked; unreadable manifests say why."""
     with engine.connect() as connection:
         active = model_store.active_version(connection)
-    return [VersionInfo(manifest=m, active=m.version == active) for m in list_manifests(model_dir)]
+        recorded = model_store.recorded_versions(connection)
+    return [
+        VersionInfo(
+            version=found.version,
+            manifest=found.manifest,
+            problem=found.problem,
+            active=found.version == active,
+            recorded=found.version in recorded,
+        )
+        for found in scan_versions(model_dir)
+    ]
 
 
 def global_drivers(manifest: Manifest, *, limit: int) -> list[Driver]:

@@ -90,6 +90,16 @@ def _scored_rows(
         ]
 
 
+def same_file(source: Path, target: Path) -> bool:
+    """Whether writing `target` would overwrite `source`: the same path, link or hard link."""
+    if source.resolve() == target.resolve():
+        return True
+    try:
+        return os.path.samefile(source, target)
+    except OSError:  # the target does not exist yet
+        return False
+
+
 def predict_file(
     model: LoadedModel,
     policy: RiskPolicy,
@@ -113,6 +123,8 @@ def predict_file(
     started = time.perf_counter()
     if target.is_dir():
         raise InvalidInput(f"{target}: is a folder; name the file to write")
+    if same_file(source, target):
+        raise InvalidInput(f"{target}: is the input file itself; write the scores to another file")
     try:
         file = source.open("rb")
     except OSError as exc:

@@ -11,7 +11,6 @@ from starlette.testclient import TestClient
 from graphql_api.app import create_app
 from retention.config import Settings
 from retention.ml.matrix import matrix_from_profiles
-from retention.ml.registry import registry_for
 from retention.services import customers as customer_service
 from tests.support import ScoredDatabase
 
@@ -79,7 +78,7 @@ def test_risk_score_is_the_active_models_prediction_for_that_customer(
 
     risk = _data(api, RISK_SCORE, id=top["id"])["riskScore"]
 
-    model = registry_for(scored_database.model_dir).load(scored_database.model_version)
+    model = scored_database.load_model()
     profile = customer_service.get_customer(engine=scored_database.engine, customer_id=top["id"]).profile
     matrix = matrix_from_profiles([profile.values])
     expected = float(model.explain(matrix).probabilities[0])
@@ -111,7 +110,7 @@ def test_churn_drivers_are_the_models_global_drivers_most_important_first(
     api: TestClient, scored_database: ScoredDatabase
 ) -> None:
     drivers = _data(api, DRIVERS, limit=5)["churnDrivers"]
-    manifest = registry_for(scored_database.model_dir).load(scored_database.model_version).manifest
+    manifest = scored_database.load_model().manifest
     assert [d["feature"] for d in drivers] == [d["feature"] for d in manifest.drivers[:5]]
     importances = [d["importance"] for d in drivers]
     assert importances == sorted(importances, reverse=True)

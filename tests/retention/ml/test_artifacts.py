@@ -1,8 +1,9 @@
-"""A model version on disk: saved once, verified before every load, loaded once per process."""
+"""A model version on disk: saved once, checked against the digests of record before anything opens it."""
 
 from __future__ import annotations
 
 import json
+import pickle
 from pathlib import Path
 
 import numpy as np
@@ -10,7 +11,17 @@ import pytest
 
 from retention.errors import ModelIntegrityError, NotFound
 from retention.features import FEATURE_NAMES
-from retention.ml.artifacts import ARTIFACT_NAME, MANIFEST_NAME, list_manifests, read_manifest, save_artifact
+from retention.ml.artifacts import (
+    ARTIFACT_NAME,
+    MANIFEST_NAME,
+    Manifest,
+    VersionRecord,
+    list_manifests,
+    read_manifest,
+    save_artifact,
+    scan_versions,
+    sha256_of,
+)
 from retention.ml.registry import ModelRegistry
 from retention.ml.training import TrainingOutcome, train_model
 from tests.factories import POLICY, SMALL_SEARCH, training_data, training_set
@@ -19,6 +30,34 @@ from tests.factories import POLICY, SMALL_SEARCH, training_data, training_set
 @pytest.fixture(scope="module")
 def outcome() -> TrainingOutcome:
     return train_model(training_data(1500), policy=POLICY, space=SMALL_SEARCH, progress=False)
+
+
+def _record(manifest: Manifest) -> VersionRecord:
+    # What train_version writes to the database: the digests of the files this process just saved.
+    return VersionRecord(
+        version=manifest.version,
+        sha256=manifest.sha256,
+        onnx_sha256=manifest.onnx_sha256,
+        base_value=0.0,
+        features=tuple(manifest.features),
+    )
+
+
+class _WritesMarker:
+    """Unpickling this writes a file: proof that a pickle's code ran."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self) -> tuple[object, tuple[str, str]]:
+        return (open, (str(self.marker), "w"))  # opening for writing creates the marker
+
+
+def _rewrite_manifest(folder: Path, **changes: object) -> None:
+    path = folder / MANIFEST_NAME
+    data = json.loads(path.read_text())
+    data.update(changes)
+    path.write_text(json.dumps(data))
 
 
 def test_model_sees_only_declared_features_never_ids_label_or_legacy_score(outcome: TrainingOutcome) -> None:
@@ -44,7 +83,7 @@ def test_saved_model_loads_and_predicts_exactly_as_before_saving(
     manifest = save_artifact(tmp_path, outcome.pipeline, outcome.onnx_graph, outcome.manifest)
     matrix, _ = training_set(200, seed=99)
 
-    loaded = ModelRegistry(tmp_path).load(manifest.version)
+    loaded = ModelRegistry(tmp_path).load(manifest.version, _record(manifest))
 
     assert loaded.version == manifest.version
     np.testing.assert_allclose(
@@ -53,13 +92,81 @@ def test_saved_model_loads_and_predicts_exactly_as_before_saving(
     assert [m.version for m in list_manifests(tmp_path)] == [manifest.version]
 
 
+def test_a_loaded_model_builds_its_onnx_session_and_explainer_only_when_first_used(
+    outcome: TrainingOutcome, tmp_path: Path
+) -> None:
+    manifest = save_artifact(tmp_path, outcome.pipeline, outcome.onnx_graph, outcome.manifest)
+    matrix, _ = training_set(5, seed=3)
+
+    loaded = ModelRegistry(tmp_path).load(manifest.version, _record(manifest))
+    assert loaded.built == (False, False)
+    loaded.churn_probability(matrix)
+    assert loaded.built == (True, False)
+    loaded.explain(matrix)
+    assert loaded.built == (True, True)
+
+
 def test_tampered_artifact_is_refused_naming_the_checksum(outcome: TrainingOutcome, tmp_path: Path) -> None:
     manifest = save_artifact(tmp_path, outcome.pipeline, outcome.onnx_graph, outcome.manifest)
     artifact = tmp_path / manifest.version / ARTIFACT_NAME
     artifact.write_bytes(artifact.read_bytes() + b"tampered")
 
     with pytest.raises(ModelIntegrityError, match="sha256"):
-        ModelRegistry(tmp_path).load(manifest.version)
+        ModelRegistry(tmp_path).load(manifest.version, _record(manifest))
+
+
+def test_a_replaced_pickle_with_a_manifest_rewritten_to_match_is_refused_without_running_it(
+    outcome: TrainingOutcome, tmp_path: Path
+) -> None:
+    # Given a version whose pickle an attacker replaced, and whose manifest they rewrote to vouch for it
+    manifest = save_artifact(tmp_path / "models", outcome.pipeline, outcome.onnx_graph, outcome.manifest)
+    folder = tmp_path / "models" / manifest.version
+    marker = tmp_path / "pwned"
+    (folder / ARTIFACT_NAME).write_bytes(pickle.dumps(_WritesMarker(marker)))
+    _rewrite_manifest(folder, sha256=sha256_of(folder / ARTIFACT_NAME))
+
+    # When it is loaded against the digests recorded at training
+    with pytest.raises(ModelIntegrityError, match="recorded in the database"):
+        ModelRegistry(tmp_path / "models").load(manifest.version, _record(manifest))
+
+    # Then its code never ran (and it would have: the same bytes unpickled write the marker)
+    assert not marker.exists()
+    pickle.loads((folder / ARTIFACT_NAME).read_bytes()).close()
+    assert marker.exists()
+
+
+def test_a_version_the_database_has_no_record_of_is_refused_saying_what_to_do(
+    outcome: TrainingOutcome, tmp_path: Path
+) -> None:
+    manifest = save_artifact(tmp_path, outcome.pipeline, outcome.onnx_graph, outcome.manifest)
+
+    with pytest.raises(ModelIntegrityError, match="no record in this database.*retention train"):
+        ModelRegistry(tmp_path).load(manifest.version, None)
+
+
+def test_a_truncated_model_file_is_refused(outcome: TrainingOutcome, tmp_path: Path) -> None:
+    manifest = save_artifact(tmp_path, outcome.pipeline, outcome.onnx_graph, outcome.manifest)
+    artifact = tmp_path / manifest.version / ARTIFACT_NAME
+    artifact.write_bytes(artifact.read_bytes()[:1000])
+
+    with pytest.raises(ModelIntegrityError, match="sha256"):
+        ModelRegistry(tmp_path).load(manifest.version, _record(manifest))
+
+
+def test_a_manifest_that_lies_about_its_features_is_refused(outcome: TrainingOutcome, tmp_path: Path) -> None:
+    manifest = save_artifact(tmp_path, outcome.pipeline, outcome.onnx_graph, outcome.manifest)
+    _rewrite_manifest(tmp_path / manifest.version, features=list(reversed(FEATURE_NAMES)))
+
+    with pytest.raises(ModelIntegrityError, match="features"):
+        ModelRegistry(tmp_path).load(manifest.version, _record(manifest))
+
+
+def test_a_manifest_copied_from_another_version_is_refused(outcome: TrainingOutcome, tmp_path: Path) -> None:
+    manifest = save_artifact(tmp_path, outcome.pipeline, outcome.onnx_graph, outcome.manifest)
+    _rewrite_manifest(tmp_path / manifest.version, version="20200101T000000Z-00000000")
+
+    with pytest.raises(ModelIntegrityError, match="another version"):
+        read_manifest(tmp_path, manifest.version)
 
 
 def test_artifact_built_with_other_library_versions_is_refused(
@@ -72,18 +179,44 @@ def test_artifact_built_with_other_library_versions_is_refused(
     manifest_path.write_text(json.dumps(data))
 
     with pytest.raises(ModelIntegrityError, match="scikit-learn 0.24.2"):
-        ModelRegistry(tmp_path).load(manifest.version)
+        ModelRegistry(tmp_path).load(manifest.version, _record(manifest))
 
 
-def test_registry_opens_each_version_once(outcome: TrainingOutcome, tmp_path: Path) -> None:
-    manifest = save_artifact(tmp_path, outcome.pipeline, outcome.onnx_graph, outcome.manifest)
-    registry = ModelRegistry(tmp_path)
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("{not json", "unreadable"),
+        ('{"version": "x"}', "required"),
+        (None, "training_rows"),
+    ],
+    ids=["invalid JSON", "missing fields", "wrong types"],
+)
+def test_one_unreadable_manifest_is_marked_and_the_other_versions_still_listed(
+    outcome: TrainingOutcome, tmp_path: Path, text: str | None, reason: str
+) -> None:
+    good = save_artifact(tmp_path, outcome.pipeline, outcome.onnx_graph, outcome.manifest)
+    bad = save_artifact(
+        tmp_path,
+        outcome.pipeline,
+        outcome.onnx_graph,
+        Manifest(**{**good.__dict__, "version": "20991231T000000Z"}),
+    )
+    if text is None:
+        _rewrite_manifest(tmp_path / bad.version, training_rows="many")
+    else:
+        (tmp_path / bad.version / MANIFEST_NAME).write_text(text)
 
-    assert registry.load(manifest.version) is registry.load(manifest.version)
+    found = {entry.version: entry for entry in scan_versions(tmp_path)}
+
+    assert found[good.version].manifest == good
+    assert found[bad.version].manifest is None
+    assert reason in (found[bad.version].problem or "")
+    assert [m.version for m in list_manifests(tmp_path)] == [good.version]
 
 
-def test_unknown_or_malformed_version_is_not_found(tmp_path: Path) -> None:
+@pytest.mark.parametrize("version", ["../../etc/passwd", "20260101T000000Z-deadbeef/../x", "", "A" * 5000])
+def test_unknown_or_malformed_version_is_not_found(tmp_path: Path, version: str) -> None:
+    with pytest.raises(NotFound):
+        read_manifest(tmp_path, version)
     with pytest.raises(NotFound):
         read_manifest(tmp_path, "20260101T000000Z-deadbeef")
-    with pytest.raises(NotFound):
-        read_manifest(tmp_path, "../../etc/passwd")

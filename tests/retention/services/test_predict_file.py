@@ -16,12 +16,12 @@ from retention.cli import app
 from retention.errors import InvalidInput, ModelNotReady
 from retention.importing.parse import RowError
 from retention.ml.matrix import matrix_from_profiles
-from retention.ml.registry import LoadedModel, registry_for
+from retention.ml.registry import LoadedModel
 from retention.reasons import top_reasons
 from retention.services.predict_file import OUTPUT_HEADER, PredictReport, predict_file
 from retention.storage.tables import customers, model_activations, risk_scores
 from tests.factories import POLICY
-from tests.support import ScoredDatabase, seed_csv
+from tests.support import ScoredDatabase, migrated_engine, seed_csv
 
 runner = CliRunner()
 SENTENCE = re.compile(r".+: [+-][0-9]+(\.[0-9])? points")
@@ -30,7 +30,7 @@ BAD_LINE = 500  # physical line: the header is line 1, so this is the 499th cust
 
 @pytest.fixture
 def model(scored_database: ScoredDatabase) -> LoadedModel:
-    return registry_for(scored_database.model_dir).load(scored_database.model_version)
+    return scored_database.load_model()
 
 
 def seed_rows() -> list[dict[str, str]]:
@@ -232,13 +232,13 @@ def test_the_cli_scores_with_the_active_model_and_writes_nothing_to_the_database
     assert database_state(scored_database.engine) == before
 
 
-def test_the_cli_with_a_model_version_never_opens_the_database(
+def test_the_cli_with_a_model_version_checks_it_against_the_database_and_writes_nothing_there(
     scored_database: ScoredDatabase, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # given a database URL naming a file that does not exist
-    absent = tmp_path / "nowhere" / "retention.db"
-    _use(monkeypatch, tmp_path, f"sqlite:///{absent}", scored_database.model_dir)
+    # given the scored database, whose record of the version vouches for its files
+    _use(monkeypatch, tmp_path, scored_database.url, scored_database.model_dir)
     source = write_input(tmp_path / "customers.csv", seed_rows()[:10])
+    before = database_state(scored_database.engine)
 
     # when a file is scored with --model
     result = runner.invoke(
@@ -247,11 +247,34 @@ def test_the_cli_with_a_model_version_never_opens_the_database(
         + ["--model", scored_database.model_version],
     )
 
-    # then it succeeds and no database file was created
+    # then it succeeds and the database is as it was
     assert result.exit_code == 0, result.output
     assert "Scored 10 of 10 rows" in result.output
     assert len(read_output(tmp_path / "scored.csv")) == 10
-    assert not absent.exists()
+    assert database_state(scored_database.engine) == before
+
+
+def test_the_cli_refuses_a_model_version_a_database_has_no_record_of(
+    scored_database: ScoredDatabase, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given a fresh database that never trained the version
+    other = tmp_path / "other.db"
+    with migrated_engine(f"sqlite:///{other}"):
+        pass
+    _use(monkeypatch, tmp_path, f"sqlite:///{other}", scored_database.model_dir)
+    source = write_input(tmp_path / "customers.csv", seed_rows()[:10])
+
+    # when a file is scored with that version
+    result = runner.invoke(
+        app,
+        ["predict", "--input", str(source), "--output", str(tmp_path / "scored.csv")]
+        + ["--model", scored_database.model_version],
+    )
+
+    # then it is refused, saying why, and nothing is written
+    assert result.exit_code != 0
+    assert "no record in this database" in str(result.exception)
+    assert not (tmp_path / "scored.csv").exists()
 
 
 def test_the_cli_exits_1_on_a_file_with_a_bad_line_and_writes_no_output(

@@ -7,7 +7,6 @@ from sqlalchemy import select
 
 from retention.features import FEATURE_NAMES
 from retention.ml.matrix import matrix_from_tuples
-from retention.ml.registry import registry_for
 from retention.services.scoring import score_all_customers
 from retention.storage.contributions import decode
 from retention.storage.tables import customers, risk_scores
@@ -18,7 +17,7 @@ from tests.support import ScoredDatabase
 def test_every_customer_gets_its_probability_and_contributions_in_the_history(
     scored_database: ScoredDatabase,
 ) -> None:
-    model = registry_for(scored_database.model_dir).load(scored_database.model_version)
+    model = scored_database.load_model()
     engine = scored_database.engine
     with engine.connect() as connection:
         before = connection.execute(select(risk_scores.c.id)).all()
