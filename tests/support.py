@@ -92,8 +92,10 @@ def _free_port() -> int:
 
 
 @contextlib.contextmanager
-def served_app(database_url: str, model_dir: Path, *, workers: int = 1, **settings: str) -> Iterator[str]:
-    """The whole app under uvicorn in its own process(es); yields its base URL."""
+def served_app(
+    database_url: str, model_dir: Path, *, workers: int = 1, log: Path | None = None, **settings: str
+) -> Iterator[str]:
+    """The whole app under uvicorn in its own process(es); yields its base URL; stderr into `log`."""
     port = _free_port()
     env = {
         **os.environ,
@@ -111,7 +113,8 @@ def served_app(database_url: str, model_dir: Path, *, workers: int = 1, **settin
         str(port),
     ]
     command += ["--workers", str(workers)]
-    server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    errors = log.open("wb") if log is not None else subprocess.PIPE
+    server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=errors)
     base = f"http://127.0.0.1:{port}"
     try:
         _wait_until_up(base, server)
@@ -121,13 +124,17 @@ def served_app(database_url: str, model_dir: Path, *, workers: int = 1, **settin
         server.wait(timeout=30)
         if server.stderr:
             server.stderr.close()
+        if not isinstance(errors, int):
+            errors.close()
 
 
 def _wait_until_up(base: str, server: subprocess.Popen[bytes]) -> None:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if server.poll() is not None:
-            raise RuntimeError(f"server exited: {server.stderr.read().decode() if server.stderr else ''}")
+            raise RuntimeError(
+                f"server exited: {server.stderr.read().decode() if server.stderr else 'see log'}"
+            )
         try:
             if httpx.get(f"{base}/dashboard/", timeout=2).status_code == 200:
                 return
