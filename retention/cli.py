@@ -47,8 +47,9 @@ def _settings() -> Settings:
         )
         typer.secho(f"configuration error: {problems}", fg="red", err=True)
         raise typer.Exit(EXIT_CONFIGURATION) from exc
-    if settings.log_level == "DEBUG":  # the CLI logs warnings only, unless asked for the detail
-        logging.getLogger().setLevel(logging.DEBUG)
+    if settings.log_level == "DEBUG":
+        # Ours only: SQLAlchemy's own loggers at DEBUG would write every statement and its parameters.
+        log.setLevel(logging.DEBUG)
     return settings
 
 
