@@ -12,7 +12,14 @@ from typing import Annotated
 import typer
 from pydantic import ValidationError
 
-from retention.cli_errors import EXIT_CODES_HELP, EXIT_CONFIGURATION, EXIT_INPUT_OR_STATE, describe_failure
+from retention.cli_errors import (
+    EXIT_CODES_HELP,
+    EXIT_CONFIGURATION,
+    EXIT_INPUT_OR_STATE,
+    consequence_of,
+    describe_failure,
+    valid_database_url,
+)
 from retention.config import Settings
 from retention.importing.load import import_csv
 from retention.ml.evaluation import report_lines
@@ -47,6 +54,15 @@ def _settings() -> Settings:
         )
         typer.secho(f"configuration error: {problems}", fg="red", err=True)
         raise typer.Exit(EXIT_CONFIGURATION) from exc
+    if not valid_database_url(settings.database_url):
+        # The parser's text could quote part of the URL (a password among it): name the variable only.
+        typer.secho(
+            "configuration error: RETENTION_DATABASE_URL is not a valid URL (check the host, the port"
+            " and that special characters in the password are %-encoded)",
+            fg="red",
+            err=True,
+        )
+        raise typer.Exit(EXIT_CONFIGURATION)
     if settings.log_level == "DEBUG":
         # Ours only: SQLAlchemy's own loggers at DEBUG would write every statement and its parameters.
         log.setLevel(logging.DEBUG)
@@ -184,9 +200,10 @@ def predict(
 ) -> None:
     """Score a CSV file into a CSV of risks and top drivers (active model or --model); writes no database."""
     if same_file(source, target):
-        raise typer.BadParameter(
-            f"{target} is the input file; write the scores to another file", param_hint="--output"
+        typer.secho(
+            f"error (USAGE): --output {target} is the input file; write the scores elsewhere.", err=True
         )
+        raise typer.Exit(EXIT_CONFIGURATION)
     runtime = build_runtime(_settings())
     try:
         if version is not None:
@@ -280,20 +297,6 @@ def demo(
     _serve(settings, host or settings.host, port or settings.port, 1)
 
 
-# What a command that fails midway leaves behind, for the one-line failure message.
-_CONSEQUENCES = {
-    "seed": "The import is one transaction: nothing was written.",
-    "train": "No model version was recorded.",
-    "score": "Customers already scored keep their new scores; run `retention score` again to finish.",
-    "predict": "No output file was written.",
-    "models": "The active model did not change.",
-}
-
-
-def _command_name(argv: list[str]) -> str:
-    return next((arg for arg in argv[1:] if not arg.startswith("-")), "")
-
-
 def _database_url() -> str | None:
     try:
         return Settings().database_url
@@ -308,8 +311,6 @@ def main() -> None:
     try:
         app()
     except Exception as exc:  # the edge: each failure is translated once, with no traceback
-        failure = describe_failure(
-            exc, database_url=_database_url(), consequence=_CONSEQUENCES.get(_command_name(sys.argv), "")
-        )
+        failure = describe_failure(exc, database_url=_database_url(), consequence=consequence_of(sys.argv))
         typer.secho(failure.message, fg="red", err=True)
         sys.exit(failure.exit_code or EXIT_INPUT_OR_STATE)

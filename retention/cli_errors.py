@@ -36,8 +36,25 @@ _UNREACHABLE = {2002, 2003, 2005, 2006, 2013, 2055}
 _REFUSED_LOGIN = {1044, 1045, 1049, 1698}
 _NO_TABLE = {1146}
 _BUSY = {1205, 1213}
-_SQLITE_UNREACHABLE = {"SQLITE_CANTOPEN", "SQLITE_IOERR", "SQLITE_NOTADB", "SQLITE_CORRUPT", "SQLITE_FULL"}
+_SQLITE_UNREACHABLE = {"SQLITE_CANTOPEN", "SQLITE_IOERR", "SQLITE_NOTADB", "SQLITE_CORRUPT"}
 _SQLITE_BUSY = {"SQLITE_BUSY", "SQLITE_LOCKED"}
+
+
+# What a command that fails midway leaves behind, for the one-line failure message.
+_CONSEQUENCES = {
+    "seed": "The import is one transaction: nothing was written.",
+    "train": "No model version was recorded.",
+    "score": "Customers already scored keep their new scores; run `retention score` again to finish.",
+    "predict": "No output file was written.",
+    "models activate": "The active model did not change.",
+}
+
+
+def consequence_of(argv: list[str]) -> str:
+    """What the command on this command line leaves behind when it fails midway ('' when unknown)."""
+    words = [arg for arg in argv[1:] if not arg.startswith("-")]
+    command = " ".join(words[:2]) if words[:1] == ["models"] else " ".join(words[:1])
+    return _CONSEQUENCES.get(command, "")
 
 
 @dataclass(frozen=True)
@@ -48,13 +65,22 @@ class Failure:
     exit_code: int
 
 
+def valid_database_url(database_url: str) -> bool:
+    """Whether SQLAlchemy can parse the URL (a port that is not a number, a bad quote… cannot)."""
+    try:
+        make_url(database_url)
+    except (sa_exc.ArgumentError, ValueError):
+        return False
+    return True
+
+
 def masked_url(database_url: str | None) -> str:
     """The database URL with any password replaced by ***."""
     if not database_url:
         return "the configured database"
     try:
         return make_url(database_url).render_as_string(hide_password=True)
-    except sa_exc.ArgumentError:
+    except (sa_exc.ArgumentError, ValueError):
         return "the configured database (RETENTION_DATABASE_URL is not a valid URL)"
 
 

@@ -36,7 +36,7 @@ MANIFEST_NAME = "manifest.json"
 # Unpickling runs code and ONNX graphs need their runtime: these must match exactly, or the artifact is
 # refused before it is opened.
 PINNED_LIBRARIES = ("scikit-learn", "numpy", "scipy", "joblib", "onnxruntime")
-VERSION_PATTERN = re.compile(r"^[0-9]{8}T[0-9]{6}Z-[0-9a-f]{8}$")
+VERSION_PATTERN = re.compile(r"[0-9]{8}T[0-9]{6}Z-[0-9a-f]{8}")
 # A manifest is a few kilobytes; refusing big ones keeps a planted file from filling memory.
 MAX_MANIFEST_BYTES = 1 << 20
 REPORTED_METRICS = ("roc_auc", "pr_auc", "brier")
@@ -125,8 +125,9 @@ def save_artifact(model_dir: Path, pipeline: Pipeline, onnx_graph: bytes, manife
 
 def check_version_name(version: str) -> None:
     """NotFound unless `version` has the shape of a version id (so it can never name another path)."""
-    if not VERSION_PATTERN.match(version):
-        raise NotFound(f"no model version {version!r} (versions look like 20261127T204500Z-1a2b3c4d)")
+    if not VERSION_PATTERN.fullmatch(version):  # fullmatch: `$` alone would let a trailing newline in
+        shown = repr(version) if len(version) <= 40 else f"{version[:40]!r}… ({len(version):,} characters)"
+        raise NotFound(f"no model version {shown} (versions look like 20261127T204500Z-1a2b3c4d)")
 
 
 def read_manifest(model_dir: Path, version: str) -> Manifest:
@@ -145,7 +146,7 @@ def read_manifest(model_dir: Path, version: str) -> Manifest:
         raise ModelIntegrityError(
             f"manifest of model {version} is unreadable: {where}: {first['msg']}"
         ) from exc
-    except ValueError as exc:  # invalid UTF-8 or JSON
+    except (ValueError, RecursionError) as exc:  # invalid UTF-8 or JSON, or nested past the parser's depth
         raise ModelIntegrityError(f"manifest of model {version} is unreadable: {exc}") from exc
     if manifest.version != version:
         raise ModelIntegrityError(
@@ -183,7 +184,7 @@ def scan_versions(model_dir: Path) -> list[VersionOnDisk]:
         return []
     found = []
     for version in sorted(
-        (p.name for p in model_dir.iterdir() if VERSION_PATTERN.match(p.name)), reverse=True
+        (p.name for p in model_dir.iterdir() if VERSION_PATTERN.fullmatch(p.name)), reverse=True
     ):
         try:
             found.append(VersionOnDisk(version, read_manifest(model_dir, version), None))
@@ -220,7 +221,7 @@ def verified_bytes(model_dir: Path, version: str, name: str, expected: str) -> b
     path = model_dir / version / name
     # is_file() follows links and is False for devices and pipes, which could never end.
     if not path.is_file():
-        raise ModelIntegrityError(f"model {version}: {path} is missing")
+        raise ModelIntegrityError(f"model {version}: {path} is missing or not a regular file")
     data = path.read_bytes()
     actual = hashlib.sha256(data).hexdigest()
     if actual != expected:

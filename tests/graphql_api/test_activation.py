@@ -132,7 +132,7 @@ def test_a_running_server_never_runs_a_tampered_activated_artifact_and_keeps_its
     assert "recorded in the database" in refusals[0]
 
 
-def test_the_cli_refuses_to_activate_a_tampered_version_without_running_it(
+def test_activating_a_tampered_version_is_refused_without_running_it(
     database: ScoredDatabase, tmp_path: Path
 ) -> None:
     tampered = _another_version(database)
