@@ -20,6 +20,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from graphql_api.app import create_app
+from retention.features import FEATURE_NAMES
 from retention.ml import artifacts, registry
 from retention.ml.artifacts import ARTIFACT_NAME, MANIFEST_NAME, sha256_of
 from retention.ml.registry import LoadedModel, ModelRegistry
@@ -90,6 +91,18 @@ def _versions_for(base: str, seconds: float) -> set[str]:
         seen.add(_served_version(base))
         time.sleep(0.05)
     return seen
+
+
+def test_training_records_the_digests_features_and_base_value_a_load_trusts(database: ScoredDatabase) -> None:
+    with database.engine.connect() as connection:
+        record = model_store.version_record(connection, database.model_version)
+
+    assert record is not None
+    folder = database.model_dir / database.model_version
+    assert record.sha256 == sha256_of(folder / ARTIFACT_NAME)
+    assert record.onnx_sha256 == sha256_of(folder / "model.onnx")
+    assert record.features == FEATURE_NAMES
+    assert record.base_value == pytest.approx(database.load_model().explainer.base_value, abs=1e-15)
 
 
 def test_activation_switches_a_two_worker_server_within_ten_seconds(database: ScoredDatabase) -> None:
