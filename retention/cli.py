@@ -198,7 +198,7 @@ def predict(
     ] = None,
     skip_invalid: Annotated[bool, typer.Option(help="Score the valid rows and report the rest.")] = False,
 ) -> None:
-    """Score a CSV file into a CSV of risks and top drivers (active model or --model); writes no database."""
+    """Score a CSV into a CSV of risks and top drivers (active model or --model); writes no database."""
     if same_file(source, target):
         typer.secho(
             f"error (USAGE): --output {target} is the input file; write the scores elsewhere.", err=True

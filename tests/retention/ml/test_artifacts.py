@@ -11,9 +11,11 @@ import pytest
 
 from retention.errors import ModelIntegrityError, NotFound
 from retention.features import FEATURE_NAMES
+from retention.ml import registry
 from retention.ml.artifacts import (
     ARTIFACT_NAME,
     MANIFEST_NAME,
+    ONNX_NAME,
     Manifest,
     VersionRecord,
     list_manifests,
@@ -104,6 +106,25 @@ def test_a_loaded_model_builds_its_onnx_session_and_explainer_only_when_first_us
     assert loaded.built == (True, False)
     loaded.explain(matrix)
     assert loaded.built == (True, True)
+
+
+def test_a_graph_changed_after_loading_is_refused_at_first_use_and_not_read_again(
+    outcome: TrainingOutcome, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    manifest = save_artifact(tmp_path, outcome.pipeline, outcome.onnx_graph, outcome.manifest)
+    loaded = ModelRegistry(tmp_path).load(manifest.version, _record(manifest))
+    graph = tmp_path / manifest.version / ONNX_NAME
+    graph.write_bytes(graph.read_bytes() + b"tampered")
+    reads: list[str] = []
+    real = registry.load_onnx_graph
+    monkeypatch.setattr(registry, "load_onnx_graph", lambda *args: reads.append("graph") or real(*args))
+    matrix, _ = training_set(3, seed=5)
+
+    for _ in range(3):
+        with pytest.raises(ModelIntegrityError, match="model.onnx sha256"):
+            loaded.churn_probability(matrix)
+
+    assert reads == ["graph"]
 
 
 def test_tampered_artifact_is_refused_naming_the_checksum(outcome: TrainingOutcome, tmp_path: Path) -> None:
