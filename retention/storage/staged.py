@@ -12,9 +12,11 @@ statements, naming a file in a private temporary folder that this process wrote.
 
 from __future__ import annotations
 
+import csv
 import logging
 from collections.abc import Iterable, Mapping
 from datetime import datetime
+from operator import itemgetter
 from pathlib import Path
 from typing import TextIO
 
@@ -41,9 +43,24 @@ _staging = Table(
     prefixes=["TEMPORARY"],
     mysql_charset="utf8mb4",
 )
-# LOAD DATA's default escaping: a backslash escapes the next character; \N is NULL.
-_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r", "\0": "\\0"})
-_NULL = "\\N"
+_NULLABLE = frozenset(name for name in STAGED_COLUMNS if customers.c[name].nullable)
+
+
+class _LoadDataDialect(csv.Dialect):
+    """LOAD DATA's default text format: tab-separated, a backslash before every tab, newline or backslash.
+
+    An empty field is an absent optional value: the importer never keeps an empty string (a blank optional
+    field is None), so the load turns '' into NULL for the nullable columns (`_load_statement`).
+    """
+
+    delimiter = "\t"
+    quotechar = None
+    escapechar = "\\"
+    doublequote = False
+    quoting = csv.QUOTE_NONE
+    lineterminator = "\n"
+    skipinitialspace = False
+    strict = True
 
 
 class LocalInfileRefused(Exception):
@@ -55,28 +72,23 @@ def local_infile_allowed(connection: Connection) -> bool:
     return bool(connection.exec_driver_sql("SELECT @@local_infile").scalar_one())
 
 
-def write_rows(out: TextIO, rows: Iterable[Mapping[str, Value]]) -> int:
-    """Rows (every STAGED_COLUMNS value as the importer typed it) as LOAD DATA lines; how many."""
-    count = 0
-    lines = []
-    for row in rows:
-        fields = []
-        for name in STAGED_COLUMNS:
-            value = row[name]
-            if value is None:
-                fields.append(_NULL)
-            elif isinstance(value, str):
-                fields.append(
-                    value.translate(_ESCAPES) if "\\" in value or not value.isprintable() else value
-                )
-            else:
-                fields.append(str(value))  # repr of a float: the shortest text that reads back exactly
-        lines.append("\t".join(fields))
-        count += 1
-    if lines:
-        out.write("\n".join(lines))
-        out.write("\n")
-    return count
+def write_rows(out: TextIO, rows: Iterable[Mapping[str, Value]]) -> None:
+    """Rows (every STAGED_COLUMNS value as the importer typed it) as lines LOAD DATA reads back exactly.
+
+    Floats are written by repr, the shortest text that reads back as the same double.
+    """
+    writer = csv.writer(out, dialect=_LoadDataDialect)
+    writer.writerows(map(itemgetter(*STAGED_COLUMNS), rows))
+
+
+def _load_statement() -> str:
+    targets = [f"@{name}" if name in _NULLABLE else name for name in STAGED_COLUMNS]
+    nulls = ", ".join(f"{name} = NULLIF(@{name}, '')" for name in STAGED_COLUMNS if name in _NULLABLE)
+    return (
+        f"LOAD DATA LOCAL INFILE %s INTO TABLE {_staging.name} CHARACTER SET utf8mb4 "
+        "FIELDS TERMINATED BY '\\t' ESCAPED BY '\\\\' LINES TERMINATED BY '\\n' "
+        f"({', '.join(targets)})" + (f" SET {nulls}" if nulls else "")
+    )
 
 
 def load_staged(connection: Connection, path: Path, *, rows: int, now: datetime) -> None:
@@ -88,12 +100,7 @@ def load_staged(connection: Connection, path: Path, *, rows: int, now: datetime)
     connection.execute(DropTable(_staging, if_exists=True))
     connection.execute(CreateTable(_staging))
     try:
-        result = connection.exec_driver_sql(
-            f"LOAD DATA LOCAL INFILE %s INTO TABLE {_staging.name} CHARACTER SET utf8mb4 "
-            "FIELDS TERMINATED BY '\\t' ESCAPED BY '\\\\' LINES TERMINATED BY '\\n' "
-            f"({', '.join(STAGED_COLUMNS)})",
-            (str(path),),
-        )
+        result = connection.exec_driver_sql(_load_statement(), (str(path),))
     except OperationalError as exc:
         if exc.orig is not None and exc.orig.args and exc.orig.args[0] in LOCAL_INFILE_REFUSED:
             raise LocalInfileRefused(str(exc.orig.args[-1])) from exc
