@@ -1,9 +1,10 @@
-"""Bulk upsert of customers on MySQL/MariaDB: a file this process wrote, loaded into a staging table.
+"""Bulk upsert of customers on MySQL/MariaDB: a file this process wrote, loaded by the server.
 
 `LOAD DATA LOCAL INFILE` of a tab-separated file into a temporary table, then one
 `INSERT … SELECT … ON DUPLICATE KEY UPDATE` into customers (with the same assignments as every other
 upsert, `profile_assignments`), is ~4x faster than executemany: the server parses the rows itself and
-the driver escapes nothing. The rows must be valid already (the importer checks each one first).
+the driver escapes nothing. Into an empty customers table (a first import) the file is loaded straight
+into it, which halves the server's work. The rows must be valid already (the importer checks each first).
 
 LOCAL INFILE lets the server ask the client for a file, so it is off on every pooled connection
 (`make_engine`) and on only for the connection `local_infile_engine` makes, which runs just these
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import csv
 import logging
+import time
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from operator import itemgetter
@@ -81,38 +83,64 @@ def write_rows(out: TextIO, rows: Iterable[Mapping[str, Value]]) -> None:
     writer.writerows(map(itemgetter(*STAGED_COLUMNS), rows))
 
 
-def _load_statement() -> str:
+def _load_statement(table: str, *, stamped: bool) -> str:
     targets = [f"@{name}" if name in _NULLABLE else name for name in STAGED_COLUMNS]
-    nulls = ", ".join(f"{name} = NULLIF(@{name}, '')" for name in STAGED_COLUMNS if name in _NULLABLE)
+    sets = [f"{name} = NULLIF(@{name}, '')" for name in STAGED_COLUMNS if name in _NULLABLE]
+    if stamped:  # straight into customers: the file has no timestamps
+        sets += ["created_at = %(stamp)s", "updated_at = %(stamp)s"]
     return (
-        f"LOAD DATA LOCAL INFILE %s INTO TABLE {_staging.name} CHARACTER SET utf8mb4 "
+        f"LOAD DATA LOCAL INFILE %(path)s INTO TABLE {table} CHARACTER SET utf8mb4 "
         "FIELDS TERMINATED BY '\\t' ESCAPED BY '\\\\' LINES TERMINATED BY '\\n' "
-        f"({', '.join(targets)})" + (f" SET {nulls}" if nulls else "")
+        f"({', '.join(targets)})" + (f" SET {', '.join(sets)}" if sets else "")
     )
+
+
+def _load(connection: Connection, statement: str, parameters: dict[str, object], *, rows: int) -> None:
+    try:
+        result = connection.exec_driver_sql(statement, parameters)
+    except OperationalError as exc:
+        if exc.orig is not None and exc.orig.args and exc.orig.args[0] in LOCAL_INFILE_REFUSED:
+            raise LocalInfileRefused(str(exc.orig.args[-1])) from exc
+        raise
+    # With LOCAL the server turns bad data and duplicate keys into warnings, not errors: refuse any.
+    warnings = connection.exec_driver_sql("SHOW WARNINGS LIMIT 3").all()
+    if result.rowcount != rows or warnings:
+        raise RuntimeError(
+            f"the server loaded {result.rowcount:,} of {rows:,} rows"
+            + (f" with warnings: {[tuple(w) for w in warnings]}" if warnings else "")
+        )
+
+
+def _lock_if_empty(connection: Connection) -> bool:
+    # On an empty table this next-key-locks the end of the primary key, so no other insert can land
+    # before commit; a row that did anyway would be a duplicate-key warning, refused by _load.
+    found = connection.execute(select(customers.c.id).limit(1).with_for_update()).first()
+    return found is None
 
 
 def load_staged(connection: Connection, path: Path, *, rows: int, now: datetime) -> None:
     """Upserts the `rows` lines of `path` into customers; call inside the caller's transaction.
 
+    Into an empty table the file is loaded straight into customers; otherwise through the staging table.
+
     Raises LocalInfileRefused when the server will not take the file (nothing is written then), and
     RuntimeError when it took a different number of rows or warned (so the caller rolls back).
     """
+    stamp = naive_utc(now)
+    started = time.perf_counter()
+    if _lock_if_empty(connection):  # nothing to update: no staging table needed
+        statement = _load_statement(customers.name, stamped=True)
+        _load(connection, statement, {"path": str(path), "stamp": stamp}, rows=rows)
+        logger.info(
+            "LOAD DATA of %d rows into the empty customers table in %.1f s",
+            rows,
+            time.perf_counter() - started,
+        )
+        return
     connection.execute(DropTable(_staging, if_exists=True))
     connection.execute(CreateTable(_staging))
-    try:
-        result = connection.exec_driver_sql(_load_statement(), (str(path),))
-    except OperationalError as exc:
-        if exc.orig is not None and exc.orig.args and exc.orig.args[0] in LOCAL_INFILE_REFUSED:
-            raise LocalInfileRefused(str(exc.orig.args[-1])) from exc
-        raise
-    # With LOCAL the server turns bad data into warnings rather than errors: refuse any.
-    warnings = connection.exec_driver_sql("SHOW WARNINGS LIMIT 3").all()
-    if result.rowcount != rows or warnings:
-        raise RuntimeError(
-            f"the server loaded {result.rowcount:,} of {rows:,} staged rows"
-            + (f" with warnings: {[tuple(w) for w in warnings]}" if warnings else "")
-        )
-    stamp = naive_utc(now)
+    _load(connection, _load_statement(_staging.name, stamped=False), {"path": str(path)}, rows=rows)
+    loaded = time.perf_counter()
     chosen = select(
         *(_staging.c[name] for name in STAGED_COLUMNS),
         literal(stamp, customers.c.created_at.type),
@@ -124,3 +152,9 @@ def load_staged(connection: Connection, path: Path, *, rows: int, now: datetime)
     )
     connection.execute(upsert)
     connection.execute(DropTable(_staging))
+    logger.info(
+        "LOAD DATA of %d rows into staging in %.1f s, INSERT ... SELECT into customers in %.1f s",
+        rows,
+        loaded - started,
+        time.perf_counter() - loaded,
+    )

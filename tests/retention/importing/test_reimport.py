@@ -187,11 +187,19 @@ def test_on_mysql_the_import_uses_load_data_when_the_server_allows_it_and_execut
 ) -> None:
     if engine.dialect.name == "sqlite":
         pytest.skip("a MySQL/MariaDB scenario")
+    path = write_csv(tmp_path / "c.csv", [row(n) for n in range(1, 11)])
 
-    with caplog.at_level(logging.INFO, logger="retention.importing.load"):
-        import_csv(engine, write_csv(tmp_path / "c.csv", [row(n) for n in range(1, 11)]))
+    with caplog.at_level(logging.INFO, logger="retention"):
+        import_csv(engine, path)  # into the empty table
+        first = caplog.text
+        caplog.clear()
+        import_csv(engine, write_csv(tmp_path / "c.csv", [row(n) for n in range(5, 16)]))  # an upsert
+        second = caplog.text
 
-    staged = "10 rows checked and staged" in caplog.text
-    off = "the server has local_infile off: importing with executemany" in caplog.text
-    assert (staged, off) == ((True, False) if import_path == "default" else (False, True))
-    assert count(engine) == 10
+    assert count(engine) == 15
+    off = "the server has local_infile off: importing with executemany"
+    if import_path == "default":
+        assert "LOAD DATA of 10 rows into the empty customers table" in first and off not in first
+        assert "LOAD DATA of 11 rows into staging" in second and off not in second
+    else:
+        assert off in first and off in second and "LOAD DATA" not in first + second
