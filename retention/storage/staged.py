@@ -24,7 +24,7 @@ from typing import TextIO
 
 from sqlalchemy import Column, Connection, MetaData, Table, literal, select
 from sqlalchemy.dialects import mysql
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.schema import CreateTable, DropTable
 
 from retention.records import Value
@@ -35,8 +35,10 @@ from retention.storage.upsert import on_duplicate_key
 logger = logging.getLogger(__name__)
 
 STAGED_COLUMNS: tuple[str, ...] = ("customer_id", *PROFILE_NAMES)
-# Server error numbers for "LOAD DATA LOCAL is not allowed" (MySQL 1148 and 3948, MariaDB 4166).
+# Server error numbers for "LOAD DATA LOCAL is not allowed" (MySQL 1148 and 3948, MariaDB 4166), and for
+# a user without the CREATE TEMPORARY TABLES privilege (1044, 1142): executemany needs neither.
 LOCAL_INFILE_REFUSED = frozenset({1148, 3948, 4166})
+NO_TEMPORARY_TABLES = frozenset({1044, 1142})
 
 _staging = Table(
     "customers_staging",
@@ -98,9 +100,9 @@ def _load_statement(table: str, *, stamped: bool) -> str:
 def _load(connection: Connection, statement: str, parameters: dict[str, object], *, rows: int) -> None:
     try:
         result = connection.exec_driver_sql(statement, parameters)
-    except OperationalError as exc:
-        if exc.orig is not None and exc.orig.args and exc.orig.args[0] in LOCAL_INFILE_REFUSED:
-            raise LocalInfileRefused(str(exc.orig.args[-1])) from exc
+    except DBAPIError as exc:
+        if _errno(exc) in LOCAL_INFILE_REFUSED:
+            raise LocalInfileRefused(str(exc.orig)) from exc
         raise
     # With LOCAL the server turns bad data and duplicate keys into warnings, not errors: refuse any.
     warnings = connection.exec_driver_sql("SHOW WARNINGS LIMIT 3").all()
@@ -109,6 +111,11 @@ def _load(connection: Connection, statement: str, parameters: dict[str, object],
             f"the server loaded {result.rowcount:,} of {rows:,} rows"
             + (f" with warnings: {[tuple(w) for w in warnings]}" if warnings else "")
         )
+
+
+def _errno(exc: DBAPIError) -> object:
+    args = getattr(exc.orig, "args", ())
+    return args[0] if args else None
 
 
 def _lock_if_empty(connection: Connection) -> bool:
@@ -137,8 +144,13 @@ def load_staged(connection: Connection, path: Path, *, rows: int, now: datetime)
             time.perf_counter() - started,
         )
         return
-    connection.execute(DropTable(_staging, if_exists=True))
-    connection.execute(CreateTable(_staging))
+    try:
+        connection.execute(DropTable(_staging, if_exists=True))
+        connection.execute(CreateTable(_staging))
+    except DBAPIError as exc:
+        if _errno(exc) in NO_TEMPORARY_TABLES:
+            raise LocalInfileRefused(f"no staging table: {exc.orig}") from exc
+        raise
     _load(connection, _load_statement(_staging.name, stamped=False), {"path": str(path)}, rows=rows)
     loaded = time.perf_counter()
     chosen = select(

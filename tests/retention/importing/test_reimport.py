@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -13,6 +14,7 @@ from sqlalchemy import Engine, update
 from retention.importing import load
 from retention.importing.load import import_csv
 from retention.records import RiskTier
+from retention.storage.engine import make_engine
 from retention.storage.tables import customers
 from tests.retention.importing.test_import import count, row, stored, write_csv
 
@@ -203,3 +205,31 @@ def test_on_mysql_the_import_uses_load_data_when_the_server_allows_it_and_execut
         assert "LOAD DATA of 11 rows into staging" in second and off not in second
     else:
         assert off in first and off in second and "LOAD DATA" not in first + second
+
+
+def test_a_database_user_who_may_not_create_temporary_tables_still_imports_by_executemany(
+    engine: Engine, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # given customers already stored, and a user with rights on the rows but not on temporary tables
+    if engine.dialect.name == "sqlite":
+        pytest.skip("a MySQL/MariaDB scenario")
+    import_csv(engine, write_csv(tmp_path / "a.csv", [row(n) for n in range(1, 11)]), now=FIRST_IMPORT)
+    user, database = f"import_{uuid.uuid4().hex[:8]}", engine.url.database
+    with engine.connect() as connection:
+        connection.exec_driver_sql(f"CREATE USER '{user}'@'%%' IDENTIFIED BY 'x'")
+        connection.exec_driver_sql(f"GRANT SELECT, INSERT, UPDATE, DELETE ON `{database}`.* TO '{user}'@'%%'")
+    limited = make_engine(engine.url.set(username=user, password="x").render_as_string(hide_password=False))
+    try:
+        # when that user re-imports with one customer changed
+        rows = [row(n, tenure_months="59") if n == 3 else row(n) for n in range(1, 13)]
+        with caplog.at_level(logging.WARNING, logger="retention.importing.load"):
+            report = import_csv(limited, write_csv(tmp_path / "b.csv", rows), now=SECOND_IMPORT)
+    finally:
+        limited.dispose()
+        with engine.connect() as connection:
+            connection.exec_driver_sql(f"DROP USER '{user}'@'%%'")
+
+    # then the upsert went through executemany, whole
+    assert "no staging table" in caplog.text and "importing with executemany" in caplog.text
+    assert (report.rows_written, count(engine)) == (12, 12)
+    assert stored(engine, "CUST0003").profile["tenure_months"] == 59
