@@ -176,7 +176,10 @@ def _can_stage(engine: Engine) -> bool:
 
 
 def _staged(engine: Engine, job: _Job) -> RowTally | None:
-    """The whole file checked into a private TSV, then loaded in one transaction; None if refused."""
+    """The whole file checked into a private TSV, then loaded in one transaction.
+
+    None when the server will not take the file that way (the caller then imports by executemany).
+    """
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="retention-import-") as folder:
         staged = Path(folder) / "customers.tsv"  # the folder is readable by this user only
