@@ -233,3 +233,16 @@ def test_a_database_user_who_may_not_create_temporary_tables_still_imports_by_ex
     assert "no staging table" in caplog.text and "importing with executemany" in caplog.text
     assert (report.rows_written, count(engine)) == (12, 12)
     assert stored(engine, "CUST0003").profile["tenure_months"] == 59
+
+
+def test_ids_that_differ_only_in_case_stay_two_customers_when_imported_and_reimported(
+    engine: Engine, import_path: str, tmp_path: Path
+) -> None:
+    path = write_csv(tmp_path / "c.csv", [row(1, customer_id="CUSTX1"), row(2, customer_id="custx1")])
+
+    import_csv(engine, path, now=FIRST_IMPORT)  # into the empty table
+    import_csv(engine, path, now=SECOND_IMPORT)  # an upsert of both
+
+    assert count(engine) == 2
+    assert stored(engine, "CUSTX1").profile["name"] == "Customer 1"
+    assert stored(engine, "custx1").profile["name"] == "Customer 2"
