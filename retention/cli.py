@@ -7,7 +7,7 @@ import sys
 import tempfile
 from importlib.resources import as_file, files
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from pydantic import ValidationError
@@ -22,15 +22,14 @@ from retention.cli_errors import (
 )
 from retention.config import Settings
 from retention.importing.load import import_csv
-from retention.ml.evaluation import report_lines
-from retention.ml.search import SearchSpace
-from retention.ml.truth import read_truth
-from retention.runtime import Runtime, build_runtime
-from retention.services import models as model_service
-from retention.services.predict_file import predict_file, same_file
-from retention.services.scoring import score_all_customers
 from retention.storage import customers as customer_store
 from retention.storage import migrate
+from retention.storage.engine import make_engine
+
+# The model side (scikit-learn, ONNX, numpy: ~2.5 s and ~100 MB to import) is imported by the commands
+# that use it, so `retention seed --no-score` and `db upgrade` do not pay for it.
+if TYPE_CHECKING:
+    from retention.runtime import Runtime
 
 app = typer.Typer(
     help="Retention: customer-churn early warning.",
@@ -70,6 +69,8 @@ def _settings() -> Settings:
 
 
 def _runtime() -> Runtime:
+    from retention.runtime import build_runtime
+
     runtime = build_runtime(_settings())
     migrate.upgrade(runtime.engine)
     return runtime
@@ -78,12 +79,14 @@ def _runtime() -> Runtime:
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Create or migrate the database schema to the latest version."""
-    runtime = build_runtime(_settings())
-    migrate.upgrade(runtime.engine)
-    typer.echo(f"database at revision {migrate.current_revision(runtime.engine)}")
+    engine = make_engine(_settings().database_url)
+    migrate.upgrade(engine)
+    typer.echo(f"database at revision {migrate.current_revision(engine)}")
 
 
 def _score_if_model(runtime: Runtime) -> None:
+    from retention.services.scoring import score_all_customers
+
     if runtime.refresh_active_model() or runtime.active_version:
         count = score_all_customers(
             engine=runtime.engine, model=runtime.active_model(), policy=runtime.policy, progress=None
@@ -105,26 +108,28 @@ def seed(
     """Import customers: the bundled seeds by default, a CSV file, or N generated profiles."""
     if csv is not None and generate is not None:
         raise typer.BadParameter("give --csv or --generate, not both")
-    runtime = _runtime()
+    settings = _settings()
+    engine = make_engine(settings.database_url)  # the import needs no model: see _score_if_model
+    migrate.upgrade(engine)
+    chunk_size = settings.import_chunk_size
     if generate is not None:
         from seeds.generator import write_csv
 
         with tempfile.TemporaryDirectory() as folder:
             path = Path(folder) / "generated.csv"
             write_csv(path, generate)
-            report = import_csv(runtime.engine, path, chunk_size=runtime.settings.import_chunk_size)
+            report = import_csv(engine, path, chunk_size=chunk_size)
     elif csv is not None:
-        report = import_csv(
-            runtime.engine, csv, chunk_size=runtime.settings.import_chunk_size, skip_invalid=skip_invalid
-        )
+        report = import_csv(engine, csv, chunk_size=chunk_size, skip_invalid=skip_invalid)
     else:
         with as_file(files("seeds") / "customers.csv") as bundled:
-            report = import_csv(runtime.engine, bundled, chunk_size=runtime.settings.import_chunk_size)
+            report = import_csv(engine, bundled, chunk_size=chunk_size)
+    engine.dispose()
     typer.echo(report.summary(), err=report.refused)
     if report.refused:
         raise typer.Exit(1)
     if score:
-        _score_if_model(runtime)
+        _score_if_model(_runtime())
 
 
 @app.command()
@@ -138,6 +143,11 @@ def train(
     trees: Annotated[int, typer.Option(min=10, max=2000, help="Trees in the final forest.")] = 200,
 ) -> None:
     """Train a new model version on the labelled customers in the database and print its evaluation."""
+    from retention.ml.evaluation import report_lines
+    from retention.ml.search import SearchSpace
+    from retention.ml.truth import read_truth
+    from retention.services import models as model_service
+
     runtime = _runtime()
     trained = model_service.train_version(
         engine=runtime.engine,
@@ -199,6 +209,10 @@ def predict(
     skip_invalid: Annotated[bool, typer.Option(help="Score the valid rows and report the rest.")] = False,
 ) -> None:
     """Score a CSV into a CSV of risks and top drivers (active model or --model); writes no database."""
+    from retention.runtime import build_runtime
+    from retention.services import models as model_service
+    from retention.services.predict_file import predict_file, same_file
+
     if same_file(source, target):
         typer.secho(
             f"error (USAGE): --output {target} is the input file; write the scores elsewhere.", err=True
@@ -224,6 +238,8 @@ def predict(
 @models_app.command("list")
 def models_list() -> None:
     """Every model version, newest first; * marks the active one, ! one that cannot be read."""
+    from retention.services import models as model_service
+
     runtime = _runtime()
     versions = model_service.list_versions(engine=runtime.engine, model_dir=runtime.settings.model_dir)
     if not versions:
@@ -244,6 +260,8 @@ def models_list() -> None:
 @models_app.command("activate")
 def models_activate(version: str) -> None:
     """Make VERSION the active model (rollback included); every server switches within seconds."""
+    from retention.services import models as model_service
+
     runtime = _runtime()
     manifest = model_service.activate_version(
         engine=runtime.engine, registry=runtime.registry, version=version

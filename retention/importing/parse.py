@@ -1,9 +1,9 @@
 """CSV rows of the original system's export, checked against the declared schema; pure, no I/O of its own.
 
 Line numbers are physical lines (header = line 1); a row is named by the line it starts on, so a quoted
-field holding a line break does not shift the numbers of later rows. customer_ids repeat when equal
-ignoring ASCII letter case: MariaDB's utf8mb4_unicode_ci unique index treats them as one customer, so
-they would silently overwrite each other there. How each value is read is in `values`. A caller that only
+field holding a line break does not shift the numbers of later rows. customer_ids repeat only when
+equal byte for byte, as storage compares them (utf8mb4_bin on MySQL): CUST1 and cust1 are two customers.
+How each value is read is in `values`. A caller that only
 reads the rows (scoring a file, not importing it) may accept a header without the optional columns and
 rows that repeat an id.
 """

@@ -8,6 +8,9 @@ digits and `_-.`; an email has one @ with text on both sides. Decisions worth kn
 - FLAG accepts 0 and 1 only (also "0.0"/"1.0", as INT); "true"/"false" are refused: the export never
   writes them, and accepting them would hide a column filled in by some other tool.
 - FLOAT accepts decimals and exponents ("1.5e2"), nothing that is not finite.
+- TEXT refuses control characters (Unicode category Cc: NUL, line breaks, escape, ...) anywhere in the
+  field, even where stripping would remove them; only tab is allowed. Stored text is shown in a dashboard,
+  written to files and sent in emails, where a NUL or a line break inside a name does harm.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from __future__ import annotations
 import math
 import re
 import sys
+import unicodedata
 from collections.abc import Callable
 
 from retention.features import Column, Kind
@@ -23,6 +27,12 @@ from retention.records import Value
 _WHOLE = re.compile(r"[+-]?[0-9]+(?:\.0+)?")
 _DECIMAL = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 _CUSTOMER_ID = re.compile(r"[A-Za-z0-9_.\-]+")
+# Category Cc is closed (Unicode stability policy) and lies wholly below U+00A0.
+_CONTROL = re.compile(
+    "["
+    + "".join(re.escape(chr(c)) for c in range(0xA0) if unicodedata.category(chr(c)) == "Cc" and c != 9)
+    + "]"
+)
 
 Converter = Callable[[str], Value]
 
@@ -125,12 +135,28 @@ _CHECKS: dict[Kind, Callable[[Column], Converter]] = {
 }
 
 
+def control_character(raw: str) -> str | None:
+    """Why a text field is refused for holding a control character other than tab; None if it holds none."""
+    if raw.isprintable():  # fast for almost every field; isprintable() is False for every Cc but tab too
+        return None
+    found = _CONTROL.search(raw)
+    if found is None:
+        return None
+    return (
+        f"holds the control character U+{ord(found.group()):04X} at character {found.start() + 1}; "
+        "text may hold no control character other than tab"
+    )
+
+
 def full_converter(column: Column) -> Converter:
     """Every rule of the column: strips, then checks required, kind, range, categories and length."""
     check = _CHECKS[column.kind](column)
+    text_column = column.kind is Kind.TEXT
 
     def convert(raw: str) -> Value:
         """The field's value; raises InvalidValue with the reason it breaks the rule."""
+        if text_column and (problem := control_character(raw)) is not None:
+            raise InvalidValue(problem)
         text = raw.strip()
         if text:
             return check(text)

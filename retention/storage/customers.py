@@ -8,32 +8,61 @@ from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, and_, func, or_, select
+from sqlalchemy import ColumnElement, Connection, Row, and_, case, func, null, or_, select
 
 from retention import features
 from retention.features import Kind
 from retention.records import Customer, CustomerProfile, Page, RiskSnapshot, RiskTier, Value
 from retention.storage.bulk import driver_value, execute_many
 from retention.storage.tables import customers
-from retention.storage.upsert import upsert_statement
+from retention.storage.upsert import Proposed, exact_text, upsert_statement
 
 PROFILE_NAMES: tuple[str, ...] = tuple(c.name for c in features.PROFILE_COLUMNS)
 _UPSERT_COLUMNS: tuple[str, ...] = ("customer_id", *PROFILE_NAMES, "created_at", "updated_at")
 _FLAGS = frozenset(c.name for c in features.PROFILE_COLUMNS if c.kind is Kind.FLAG)
 _FLOATS = frozenset(c.name for c in features.PROFILE_COLUMNS if c.kind is Kind.FLOAT)
+_TEXTS = frozenset(c.name for c in features.PROFILE_COLUMNS if c.kind in (Kind.TEXT, Kind.CATEGORY))
+# The latest risk describes the profile it was computed from; a changed profile must not keep it.
+RISK_COLUMNS: tuple[str, ...] = (
+    "risk_probability",
+    "risk_score",
+    "risk_tier",
+    "risk_model_version",
+    "risk_scored_at",
+)
+
+
+def _same(name: str, new: Proposed) -> ColumnElement[bool]:
+    stored, proposed = customers.c[name], new[name]
+    if name in _TEXTS:
+        return exact_text(stored).is_not_distinct_from(exact_text(proposed))
+    return stored.is_not_distinct_from(proposed)
+
+
+def profile_assignments(new: Proposed) -> list[tuple[str, ColumnElement[Any]]]:
+    """The update of an existing customer by the proposed row `new`, in the order MySQL needs.
+
+    Unchanged (every profile column equal, NULL-safely): nothing changes, updated_at and risk kept.
+    Changed: the profile is overwritten, updated_at set, and the latest risk cleared so it is rescored.
+    The risk and updated_at come first: on MySQL later assignments see the already-overwritten profile.
+    """
+    unchanged = and_(*(_same(name, new) for name in PROFILE_NAMES))
+    kept: list[tuple[str, ColumnElement[Any]]] = [
+        (name, case((unchanged, customers.c[name]), else_=null())) for name in RISK_COLUMNS
+    ]
+    kept.append(("updated_at", case((unchanged, customers.c.updated_at), else_=new.updated_at)))
+    return kept + [(name, new[name]) for name in PROFILE_NAMES]
 
 
 def upsert_profiles(connection: Connection, rows: Sequence[Mapping[str, Value]], *, now: datetime) -> None:
     """Insert new customers and overwrite the profile of existing ones, keyed by customer_id.
 
     Rows hold every profile column as plain int, float, str or None (flags as 0/1), as the importer
-    and the services produce them.
+    and the services produce them. A changed customer loses its latest risk (see `profile_assignments`).
     """
     if not rows:
         return
-    statement = upsert_statement(
-        connection, customers, key="customer_id", update_columns=[*PROFILE_NAMES, "updated_at"]
-    )
+    statement = upsert_statement(connection, customers, key="customer_id", assignments=profile_assignments)
     stamp = driver_value(connection, customers.c.created_at, naive_utc(now))
     execute_many(
         connection,

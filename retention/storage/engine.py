@@ -7,6 +7,9 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.pool import NullPool
+
+_MYSQL_CONNECT_ARGS = {"connect_timeout": 10, "read_timeout": 600, "write_timeout": 600}
 
 
 def make_engine(database_url: str) -> Engine:
@@ -24,12 +27,20 @@ def make_engine(database_url: str) -> Engine:
         pool_recycle=3600,
         pool_size=5,
         max_overflow=10,
-        connect_args={
-            "connect_timeout": 10,
-            "read_timeout": 600,
-            "write_timeout": 600,
-            "local_infile": False,
-        },
+        # LOAD DATA LOCAL lets the server ask for any file this process can read: never on a pooled
+        # connection, which runs whatever statement comes next.
+        connect_args={**_MYSQL_CONNECT_ARGS, "local_infile": False},
+    )
+
+
+def local_infile_engine(engine: Engine) -> Engine:
+    """An unpooled engine on the same MySQL/MariaDB database whose connections may LOAD DATA LOCAL.
+
+    Only the importer uses it, for one connection that sends a file it wrote itself (see
+    retention.storage.staged); dispose of it when done.
+    """
+    return create_engine(
+        engine.url, poolclass=NullPool, connect_args={**_MYSQL_CONNECT_ARGS, "local_infile": True}
     )
 
 

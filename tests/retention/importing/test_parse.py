@@ -214,10 +214,45 @@ def test_rows_are_numbered_by_physical_line_even_after_a_quoted_line_break() -> 
     parsed = list(read_rows(lines))
 
     assert [line for line, _ in parsed] == [2, 3, 6]
-    multiline = parsed[1][1]
-    assert isinstance(multiline, dict)
-    assert multiline["name"] == "Seer\nIlangovan\nJr"
+    # A line break inside a name is a control character: refused, on the line the row starts on.
+    assert [(e.line, e.column) for e in parsed[1][1]] == [(3, "name")]  # type: ignore[union-attr]
     assert parsed[2][1] == [RowError(6, "tenure_months", "abc", "is not a whole number")]
+
+
+@pytest.mark.parametrize("column", ["customer_id", "name", "email"])
+@pytest.mark.parametrize(
+    ("character", "code"),
+    [("\x00", "U+0000"), ("\n", "U+000A"), ("\r", "U+000D"), ("\x1b", "U+001B"), ("\x85", "U+0085")],
+    ids=["nul", "line-feed", "carriage-return", "escape", "c1-next-line"],
+)
+def test_a_control_character_inside_a_text_field_is_refused_naming_line_and_column(
+    column: str, character: str, code: str
+) -> None:
+    value = GOOD[column][:3] + character + GOOD[column][3:]
+    out = io.StringIO()  # every field quoted, as a spreadsheet quotes a field holding a line break
+    csv.writer(out, quoting=csv.QUOTE_ALL).writerows(
+        [CSV_HEADER, fields(customer_id="A1"), fields(**{column: value})]
+    )
+
+    parsed = list(read_rows(io.StringIO(out.getvalue(), newline="")))
+
+    assert isinstance(parsed[0][1], dict)
+    errors = parsed[1][1]
+    assert isinstance(errors, list) and [(e.line, e.column) for e in errors] == [(3, column)]
+    assert str(errors[0]).startswith(f"line 3, column {column}: ")
+    assert f"holds the control character {code} at character 4" in str(errors[0])
+
+
+def test_a_control_character_that_stripping_would_remove_is_refused_too() -> None:
+    parsed = parse_row(2, fields(name="Seer Ilangovan\x00", email="\vseer@example.com"))
+
+    assert isinstance(parsed, list) and [e.column for e in parsed] == ["name", "email"]
+
+
+def test_a_tab_inside_a_name_is_kept() -> None:
+    parsed = parse_row(2, fields(name="Seer\tIlangovan"))
+
+    assert isinstance(parsed, dict) and parsed["name"] == "Seer\tIlangovan"
 
 
 def test_blank_lines_are_skipped_but_still_counted() -> None:

@@ -144,6 +144,23 @@ def test_a_bad_value_refuses_the_whole_file_naming_its_line_and_writes_no_output
     assert sorted(path.name for path in tmp_path.iterdir()) == ["bad.csv"]
 
 
+def test_a_nul_byte_in_a_name_refuses_the_file_naming_line_and_column(
+    model: LoadedModel, tmp_path: Path
+) -> None:
+    # given a file whose line 500 holds a NUL inside the name
+    source = write_input(tmp_path / "nul.csv", seed_rows(), changes={BAD_LINE: {"name": "Seer\x00Ilangovan"}})
+
+    # when it is scored
+    report = predict_file(model, POLICY, source, tmp_path / "scored.csv", chunk_size=100, progress=False)
+
+    # then it is refused as the importer refuses it, and no output is written
+    assert counts(report) == (1000, 0, 1, True)
+    assert (
+        "line 500, column name: 'Seer\\x00Ilangovan' holds the control character U+0000" in report.summary()
+    )
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["nul.csv"]
+
+
 def test_a_refused_file_leaves_an_existing_output_as_it_was(model: LoadedModel, tmp_path: Path) -> None:
     # given an earlier output and a file with a bad plan name
     target = tmp_path / "scored.csv"
