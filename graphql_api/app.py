@@ -14,27 +14,24 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse
 from starlette.routing import Mount, Route
-from strawberry.asgi import GraphQL
 
 from dash_ui.api.client import GraphQLClient
 from dash_ui.api.transports import AsgiTransport
 from dash_ui.app import create_dash_app
-from graphql_api.context import Context
-from graphql_api.graphiql import OfflineGraphiQLMixin, static_mount
+from graphql_api.auth import KeyCache
+from graphql_api.graphiql import static_mount
+from graphql_api.http import GraphQLEndpoint
+from graphql_api.ratelimit import TokenBucketLimiter
 from graphql_api.schema import build_schema
+from retention.access import Principal, PrincipalKind, Scope
 from retention.config import Settings
 from retention.runtime import Runtime, build_runtime
 
 log = logging.getLogger(__name__)
 # Threads a2wsgi gives the dashboard; each in-flight callback holds one while it awaits GraphQL.
 DASH_THREADS = 16
-
-
-class RetentionGraphQL(OfflineGraphiQLMixin, GraphQL[Context, None]):
-    """The Strawberry view, with a context built from the lifespan's runtime."""
-
-    async def get_context(self, request: Any, response: Any = None) -> Context:
-        return Context(runtime=request.state.runtime, request=request)
+# Who the dashboard's in-process queries run as, until its own sign-in (next issue) names the user.
+DASHBOARD_PRINCIPAL = Principal(name="dashboard", scope=Scope.READ, kind=PrincipalKind.INTERNAL)
 
 
 async def _follow_active_model(runtime: Runtime) -> None:
@@ -62,7 +59,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
         await run_in_threadpool(runtime.refresh_active_model)
         state = {"runtime": runtime}
-        transport.bind(app, asyncio.get_running_loop(), state=state)
+        transport.bind(app, asyncio.get_running_loop(), state=state, identity=DASHBOARD_PRINCIPAL)
         follower = asyncio.create_task(_follow_active_model(runtime))
         try:
             yield state
@@ -71,9 +68,17 @@ def create_app(settings: Settings | None = None) -> Starlette:
             transport.unbind()
             runtime.close()
 
+    graphql = GraphQLEndpoint(
+        build_schema(),
+        runtime=runtime,
+        keys=KeyCache(runtime.engine, settings.api_key_cache_seconds),
+        limiter=TokenBucketLimiter(settings.rate_limit_per_minute),
+        timeout_seconds=settings.operation_timeout_seconds,
+        demo_key=settings.demo_api_key,
+    )
     routes = [
         Route("/", _to_dashboard),
-        Route("/graphql", RetentionGraphQL(build_schema()), methods=["GET", "POST"]),
+        Route("/graphql", graphql, methods=["GET", "POST"]),
         static_mount(),
         Mount("/dashboard", WSGIMiddleware(dashboard.server, workers=DASH_THREADS)),  # type: ignore[arg-type]
     ]
