@@ -19,6 +19,7 @@ from dash_ui.api.client import GraphQLClient
 from dash_ui.api.transports import AsgiTransport
 from dash_ui.app import create_dash_app
 from graphql_api.auth import KeyCache
+from graphql_api.errors import is_unavailable
 from graphql_api.graphiql import static_mount
 from graphql_api.http import GraphQLEndpoint
 from graphql_api.ratelimit import TokenBucketLimiter
@@ -57,7 +58,13 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
-        await run_in_threadpool(runtime.refresh_active_model)
+        try:
+            await run_in_threadpool(runtime.refresh_active_model)
+        except Exception as exc:
+            if not is_unavailable(exc):
+                raise
+            # Start anyway: requests answer UNAVAILABLE until the database is back, and the poller retries.
+            log.warning("database unreachable at start; serving UNAVAILABLE until it is back")
         state = {"runtime": runtime}
         transport.bind(app, asyncio.get_running_loop(), state=state, identity=DASHBOARD_PRINCIPAL)
         follower = asyncio.create_task(_follow_active_model(runtime))
@@ -82,4 +89,6 @@ def create_app(settings: Settings | None = None) -> Starlette:
         static_mount(),
         Mount("/dashboard", WSGIMiddleware(dashboard.server, workers=DASH_THREADS)),  # type: ignore[arg-type]
     ]
-    return Starlette(routes=routes, lifespan=lifespan)
+    app = Starlette(routes=routes, lifespan=lifespan)
+    app.state.dashboard_transport = transport  # the dashboard's way in; tests drive it directly
+    return app

@@ -198,7 +198,12 @@ def _cost(
             child = get_named_type(definition.type)
             if is_object_type(child):
                 total += _cost(
-                    schema, child, selection.selection_set, multiplier * min(max(size, 1), MAX_PAGE_SIZE), fragments, variables
+                    schema,
+                    child,
+                    selection.selection_set,
+                    multiplier * min(max(size, 1), MAX_PAGE_SIZE),
+                    fragments,
+                    variables,
                 )
         else:
             fragment: FragmentDefinitionNode | InlineFragmentNode | None = (
@@ -252,9 +257,16 @@ class DocumentGate(SchemaExtension):
         schema = context.schema._schema
         document = context.graphql_document
         assert document is not None
-        operation = get_operation_ast(document, context.operation_name)
+        # What the client sent: `operation_name` falls back to the first operation, which the spec forbids.
+        asked: str | None = getattr(context, "_provided_operation_name", None)
+        operation = get_operation_ast(document, asked)
         if operation is None:
-            return []
+            message = (
+                "the document holds several operations: name one with operationName"
+                if asked is None
+                else f"the document has no operation named {asked!r}"
+            )
+            return [GraphQLError(message, extensions={"code": "GRAPHQL_VALIDATION_FAILED"})]
         variables = get_variable_values(
             schema, operation.variable_definitions or (), context.variables or {}, max_errors=10
         )

@@ -32,9 +32,10 @@ logger = logging.getLogger(__name__)
 class HttpTransport:
     """Posts to a GraphQL endpoint over HTTP: for a remote API and for tests."""
 
-    def __init__(self, url: str, timeout: float = 30) -> None:
+    def __init__(self, url: str, timeout: float = 30, *, api_key: str | None = None) -> None:
         self._url = url
-        self._client = httpx.Client(timeout=timeout)
+        headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
+        self._client = httpx.Client(timeout=timeout, headers=headers)
 
     def post(self, payload: JsonObject) -> JsonObject:
         try:
