@@ -8,14 +8,13 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Engine, delete
+from sqlalchemy import Engine
 
 from retention.access import Principal, PrincipalKind, Scope, Unauthenticated
 from retention.errors import InvalidInput, NotFound
 from retention.storage import api_keys as store
 from retention.storage.api_keys import StoredKey
 from retention.storage.customers import now_utc
-from retention.storage.tables import api_keys as api_keys_table
 
 __all__ = ["CreatedKey", "Scope", "StoredKey", "authenticate", "create_key", "list_keys", "revoke_key"]
 
@@ -80,7 +79,7 @@ def reissue_key(*, engine: Engine, name: str, scope: Scope) -> CreatedKey:
     """Replace the key named `name` (if any) by a fresh one in one transaction; the old key stops working."""
     secret = _new_secret()
     with engine.begin() as connection:
-        connection.execute(delete(api_keys_table).where(api_keys_table.c.name == _checked_name(name)))
+        store.delete_key(connection, _checked_name(name))
         key = store.insert_key(
             connection,
             name=name,

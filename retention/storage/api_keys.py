@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, Row, insert, select, update
+from sqlalchemy import Connection, Row, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from retention.access import Scope
@@ -82,6 +82,11 @@ def mark_revoked(connection: Connection, name: str, now: datetime) -> bool:
         .values(revoked_at=naive_utc(now))
     )
     return result.rowcount > 0
+
+
+def delete_key(connection: Connection, name: str) -> None:
+    """Remove the named key's row, if any."""
+    connection.execute(delete(api_keys).where(api_keys.c.name == name))
 
 
 def mark_used(connection: Connection, name: str, now: datetime) -> None:
