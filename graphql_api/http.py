@@ -65,7 +65,17 @@ class GraphQLEndpoint:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope, receive)
-        response = await self._respond(request)
+        try:
+            response = await self._respond(request)
+        except Exception:
+            # A fault of ours outside an operation (inside one, MaskUnexpectedErrors answers): still coded.
+            request_id = uuid.uuid4().hex[:16]
+            log.exception("unexpected error answering /graphql [request %s]", request_id)
+            message = f"Unexpected error; it has been logged with request id {request_id}."
+            body = {
+                "errors": [{"message": message, "extensions": {"code": "INTERNAL", "requestId": request_id}}]
+            }
+            response = _json(body, 500, _media_type(request))
         await response(scope, receive, send)
 
     async def _respond(self, request: Request) -> Response:

@@ -242,3 +242,21 @@ def test_every_answer_has_a_code_on_every_error(api: TestClient, scored_database
         for error in api.post("/graphql", json={"query": document}).json()["errors"]:
             assert error["extensions"]["code"], error
     assert make_key(scored_database.engine)
+
+
+def test_a_fault_outside_any_operation_is_a_coded_internal_error_that_is_logged(
+    api: TestClient, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from graphql_api import http
+
+    def broken(request: object) -> None:
+        raise RuntimeError("secret detail")
+
+    monkeypatch.setattr(http, "internal_principal", broken)
+    with caplog.at_level(logging.ERROR):
+        response = api.post("/graphql", json={"query": "{ overview { customerCount } }"})
+
+    assert response.status_code == 500
+    error = response.json()["errors"][0]
+    assert error["extensions"]["code"] == "INTERNAL" and "secret detail" not in response.text
+    assert error["extensions"]["requestId"] in caplog.text and "secret detail" in caplog.text

@@ -10,6 +10,7 @@ from typer.testing import CliRunner
 from retention.access import Unauthenticated
 from retention.cli import app
 from retention.services import api_keys
+from retention.storage import migrate
 from retention.storage.engine import make_engine
 
 runner = CliRunner()
@@ -67,3 +68,29 @@ def test_a_taken_name_exits_1_and_an_unknown_scope_exits_2(workspace: str) -> No
     assert taken.exit_code == 1 and "exists already" in taken.output
     assert bad_scope.exit_code == 2 and "read, write or admin" in bad_scope.output
     assert unknown.exit_code == 1 and "nobody" in unknown.output
+
+
+def test_the_demo_prints_a_fresh_read_key_each_start_and_the_previous_one_stops_working(
+    workspace: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from retention.cli_apikeys import print_demo_key
+    from retention.config import Settings
+
+    monkeypatch.setenv("RETENTION_DEMO_API_KEY", "")  # so the key the demo sets there is undone afterwards
+    engine = make_engine(workspace)
+    migrate.upgrade(engine)  # as the demo has done by then
+    try:
+        first = print_demo_key(engine, Settings())
+        first_printed = capsys.readouterr().out.strip().splitlines()[-1]
+        second = print_demo_key(engine, Settings())
+        second_printed = capsys.readouterr().out.strip().splitlines()[-1]
+
+        assert first.demo_api_key == first_printed and second.demo_api_key == second_printed
+        assert first_printed != second_printed
+        principal = api_keys.authenticate(engine=engine, secret=second_printed)
+        assert (principal.name, principal.scope.value) == ("demo-read", "read")
+        with pytest.raises(Unauthenticated):
+            api_keys.authenticate(engine=engine, secret=first_printed)
+        assert Settings().demo_api_key == second_printed  # the server uvicorn starts reads it from here
+    finally:
+        engine.dispose()
