@@ -2,7 +2,7 @@
 
 Starts the whole app under uvicorn on a scored SQLite database (tests' 1,000 customers, small forest),
 creates a read key when the API has keys, then times N sequential riskScore requests; then again while
-another thread posts ~90 KB many-operation documents (distinct each time, so no cache can help).
+another process posts ~90 KB many-operation documents (distinct each time, so no cache can help).
 
     PYTHONPATH=. flock /tmp/retention-bench.lock python -m bench.api_gate --requests 2000
 """
@@ -13,9 +13,10 @@ import argparse
 import statistics
 import sys
 import tempfile
-import threading
 import time
+from multiprocessing import Event, Process, Value
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -41,7 +42,8 @@ def _attack_document(serial: int) -> str:
     return f"# {serial}\n{operations}"
 
 
-def _attacker(base: str, headers: dict[str, str], stop: threading.Event, sent: list[int]) -> None:
+def _attacker(base: str, headers: dict[str, str], stop: Any, sent: Any) -> None:
+    # Its own process, so its work does not share the timing client's interpreter lock.
     with httpx.Client(timeout=60, headers=headers) as client:
         serial = 0
         while not stop.is_set():
@@ -52,7 +54,7 @@ def _attacker(base: str, headers: dict[str, str], stop: threading.Event, sent: l
                 )
             except httpx.HTTPError:
                 continue
-            sent.append(serial)
+            sent.value += 1
 
 
 def _time(client: httpx.Client, base: str, count: int) -> list[float]:
@@ -88,14 +90,14 @@ def main(argv: list[str]) -> None:
             _time(client, base, 200)  # warm up: model, connections, caches
             alone = _time(client, base, args.requests)
             print(_line("riskScore alone", alone))  # noqa: T201
-            stop, sent = threading.Event(), []
-            attacker = threading.Thread(target=_attacker, args=(base, headers, stop, sent))
+            stop, sent = Event(), Value("i", 0)
+            attacker = Process(target=_attacker, args=(base, headers, stop, sent))
             attacker.start()
             time.sleep(0.5)
             beside = _time(client, base, max(200, args.requests // 4))
             stop.set()
             attacker.join()
-            print(_line(f"riskScore beside {len(sent)} large documents", beside))  # noqa: T201
+            print(_line(f"riskScore beside {sent.value} large documents", beside))  # noqa: T201
     p99_alone = sorted(alone)[int(len(alone) * 0.99) - 1]
     print(f"p99 alone {p99_alone:.2f} ms, target <= 10 ms: {verdict(p99_alone <= 10)}")  # noqa: T201
     p50_beside = statistics.median(beside)

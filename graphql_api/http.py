@@ -195,7 +195,8 @@ def _formatted(error: Any, request_id: str) -> dict[str, Any]:
 
 
 def _json(body: dict[str, Any], status: int, media: str, headers: dict[str, str] | None = None) -> Response:
-    content = json.dumps(body, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode("utf-8")
+    # ASCII-escaped: whatever a message quotes back, the answer is valid JSON and valid UTF-8.
+    content = json.dumps(body, allow_nan=False, separators=(",", ":")).encode("ascii")
     return Response(
         content,
         status_code=status,

@@ -11,7 +11,7 @@ from typing import Any
 from starlette.requests import ClientDisconnect, Request
 from strawberry.types.graphql import OperationType
 
-from graphql_api.limits import MAX_BODY_BYTES, MAX_JSON_DEPTH
+from graphql_api.limits import MAX_BODY_BYTES, MAX_JSON_DEPTH, has_lone_surrogate
 
 JSON = "application/json"
 
@@ -70,7 +70,7 @@ def _check_value(value: Any, where: str, depth: int = 0) -> None:
     if depth > MAX_JSON_DEPTH:
         raise Refusal(400, "BAD_USER_INPUT", f"{where} is nested deeper than {MAX_JSON_DEPTH} levels")
     if isinstance(value, str):
-        if any("\ud800" <= char <= "\udfff" for char in value):
+        if has_lone_surrogate(value):
             raise Refusal(400, "BAD_USER_INPUT", f"{where} holds a lone surrogate (not a Unicode character)")
     elif isinstance(value, dict):
         for key, item in value.items():
@@ -97,8 +97,8 @@ def _operation(params: Any, *, get: bool) -> Operation:
         variables = _decode_json(variables, "`variables`")
     if variables is not None and not isinstance(variables, dict):
         raise Refusal(400, "BAD_REQUEST", "`variables` must be a JSON object")
-    if name is not None and not isinstance(name, str):
-        raise Refusal(400, "BAD_REQUEST", "`operationName` must be a string")
+    if name is not None and (not isinstance(name, str) or has_lone_surrogate(name)):
+        raise Refusal(400, "BAD_REQUEST", "`operationName` must be a string of Unicode characters")
     if variables:
         for key, value in variables.items():
             _check_value(value, f"variable ${key}", 1)

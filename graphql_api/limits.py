@@ -64,9 +64,21 @@ RULES = (
     OneOfInputValidationRule,
 )
 
-# Two threads at most for large documents, apart from the pool resolvers use for the database.
+# One thread for large documents, apart from the pool resolvers use for the database: parsing holds the
+# GIL, so more threads would only take more turns from the event loop.
 _heavy_pool: concurrent.futures.ThreadPoolExecutor | None = None
 _heavy_pool_lock = threading.Lock()
+
+
+def has_lone_surrogate(text: str) -> bool:
+    """True when `text` holds a lone surrogate (JSON can carry one; no database or encoder can)."""
+    if text.isascii():
+        return False
+    try:
+        text.encode("utf-8")  # at C speed; a Python loop over a 90 KB document costs milliseconds
+    except UnicodeEncodeError:
+        return True
+    return False
 
 
 def coded(error: GraphQLError, code: str) -> GraphQLError:
@@ -91,7 +103,7 @@ class Prepared:
 
 def prepare(schema: GraphQLSchema, query: str) -> Prepared:
     """Parse (at most MAX_TOKENS tokens) and validate `query` against every rule."""
-    if any("\ud800" <= char <= "\udfff" for char in query):
+    if has_lone_surrogate(query):
         return Prepared(
             None,
             (
@@ -142,7 +154,7 @@ def _pool() -> concurrent.futures.ThreadPoolExecutor:
     global _heavy_pool
     with _heavy_pool_lock:
         if _heavy_pool is None:
-            _heavy_pool = concurrent.futures.ThreadPoolExecutor(2, thread_name_prefix="graphql-parse")
+            _heavy_pool = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="graphql-parse")
         return _heavy_pool
 
 

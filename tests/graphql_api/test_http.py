@@ -260,3 +260,12 @@ def test_a_fault_outside_any_operation_is_a_coded_internal_error_that_is_logged(
     error = response.json()["errors"][0]
     assert error["extensions"]["code"] == "INTERNAL" and "secret detail" not in response.text
     assert error["extensions"]["requestId"] in caplog.text and "secret detail" in caplog.text
+
+
+def test_a_lone_surrogate_in_the_operation_name_is_a_400_not_a_crash(api: TestClient) -> None:
+    body = b'{"query": "{ overview { customerCount } }", "operationName": "\\udc00"}'
+
+    response = _raw(api, body)
+
+    assert response.status_code == 400
+    assert _only_error(response)["extensions"]["code"] == "BAD_REQUEST"
