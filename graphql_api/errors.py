@@ -23,7 +23,7 @@ R = TypeVar("R")
 # Codes the core may raise that a client should see under another name.
 _CODES = {"MODEL_INTEGRITY": "MODEL_NOT_READY"}
 # Absolute file paths (POSIX or Windows) in a message: the server's layout is nobody else's business.
-_PATH = re.compile(r"(?:[A-Za-z]:)?(?:[\\/][\w.@+-]+){2,}[\\/]?")
+_PATH = re.compile(r"(?:[A-Za-z]:)?[\w.@+-]*(?:[\\/][\w.@+-]+){2,}[\\/]?")
 UNAVAILABLE_MESSAGE = "The database is unreachable; retry in a few seconds."
 
 
