@@ -63,6 +63,42 @@ def _chunks(total: int) -> Iterator[bytes]:
     yield b'"}'
 
 
+def _server_rss_mb(base: str) -> float:
+    port = base.rsplit(":", 1)[1]
+    for proc in Path("/proc").iterdir():
+        try:
+            command = (proc / "cmdline").read_bytes().split(b"\0")
+            if b"uvicorn" in b" ".join(command) and port.encode() in command:
+                status = (proc / "status").read_text()
+                return int(next(x for x in status.splitlines() if x.startswith("VmRSS:")).split()[1]) / 1024
+        except (OSError, StopIteration):
+            continue
+    return float("nan")
+
+
+def memory(base: str, key: str) -> None:
+    with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {key}"}, timeout=60) as c:
+        c.post("/graphql", json={"query": CUSTOMER})
+        before = _server_rss_mb(base)
+        for serial in range(10):
+            c.post(
+                "/graphql",
+                json={"query": f"# {serial}\n" + "{ overview { " + "customerCount " * 75_000 + "} }"},
+            )
+        for serial in range(50):
+            c.post(
+                "/graphql",
+                json={"query": f"# {serial}\n" + "{ overview { " + "customerCount " * 6_700 + "} }"},
+            )
+        for serial in range(300):
+            c.post("/graphql", json={"query": f"# {serial}\n{CUSTOMER}"})
+        after = _server_rss_mb(base)
+    print(  # noqa: T201
+        f"server RSS after 10 distinct 1 MB documents, 50 distinct 95 KB ones and 300 distinct small ones: "
+        f"{before:.0f} MB -> {after:.0f} MB"
+    )
+
+
 def malformed(base: str, key: str) -> None:
     raw = {"headers": {"Content-Type": "application/json"}}
     with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {key}"}, timeout=60) as c:
@@ -245,6 +281,7 @@ def main(argv: list[str]) -> None:
         key = api_keys.create_key(engine=database.engine, name="attack", scope=Scope.READ).secret
         with served_app(database.url, database.model_dir) as base:
             malformed(base, key)
+            memory(base, key)
         with served_app(database.url, database.model_dir, rate_limit_per_minute="30") as base:
             burst(base, key)
     if os.environ.get("RETENTION_TEST_MYSQL_URL"):
