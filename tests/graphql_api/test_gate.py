@@ -185,7 +185,10 @@ def test_server_paths_are_taken_out_of_messages_and_nothing_else() -> None:
     assert (
         public_message("cannot read /srv/models/v2/model.joblib: gone") == "cannot read <server path>: gone"
     )
-    assert public_message("no model version 'v9' in data/models/prod") == "no model version 'v9' in <server path>"
+    assert (
+        public_message("no model version 'v9' in data/models/prod")
+        == "no model version 'v9' in <server path>"
+    )
     assert (
         public_message("first must be between 1 and 100 (got 1000)")
         == "first must be between 1 and 100 (got 1000)"
