@@ -45,9 +45,13 @@ def _show(label: str, response: httpx.Response, seconds: float) -> None:
     print(f"{label:<58} HTTP {response.status_code}  {codes:<28} {seconds * 1000:7.1f} ms")  # noqa: T201
 
 
-def _send(client: httpx.Client, label: str, **request: object) -> httpx.Response:
+def _send(client: httpx.Client, label: str, **request: object) -> httpx.Response | None:
     started = time.perf_counter()
-    response = client.post("/graphql", **request)  # type: ignore[arg-type]
+    try:
+        response = client.post("/graphql", **request)  # type: ignore[arg-type]
+    except httpx.HTTPError as error:  # e.g. the server answered 413 and closed while we still sent
+        print(f"{label:<58} {type(error).__name__}: {error}")  # noqa: T201
+        return None
     _show(label, response, time.perf_counter() - started)
     return response
 
@@ -81,10 +85,13 @@ def memory(base: str, key: str) -> None:
         c.post("/graphql", json={"query": CUSTOMER})
         before = _server_rss_mb(base)
         for serial in range(10):
-            c.post(
-                "/graphql",
-                json={"query": f"# {serial}\n" + "{ overview { " + "customerCount " * 75_000 + "} }"},
-            )
+            try:
+                c.post(
+                    "/graphql",
+                    json={"query": f"# {serial}\n" + "{ overview { " + "customerCount " * 75_000 + "} }"},
+                )
+            except httpx.HTTPError:
+                pass  # refused with 413 and closed mid-body
         for serial in range(50):
             c.post(
                 "/graphql",
