@@ -79,6 +79,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         finally:
             follower.cancel()
             transport.unbind()
+            gc.unfreeze()  # a process that builds another app (tests) can collect this one
             runtime.close()
 
     graphql = GraphQLEndpoint(
