@@ -218,7 +218,13 @@ class Relay:
 
     def stop(self) -> None:
         if self._server:
+            # shutdown first: close() alone leaves a socket that another thread's accept() keeps listening
+            try:
+                self._server.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
             self._server.close()
+            self._server = None
         for link in self._links:
             try:
                 link.shutdown(socket.SHUT_RDWR)
@@ -284,6 +290,11 @@ def database_goes_away(folder: Path) -> None:
 
 
 def main(argv: list[str]) -> None:
+    if argv == ["--database-only"]:
+        with tempfile.TemporaryDirectory() as folder:
+            database_goes_away(Path(folder))
+        print(reproduce("bench.api_attack", argv))  # noqa: T201
+        return
     with tempfile.TemporaryDirectory() as folder, scored_database("sqlite", Path(folder)) as database:
         key = api_keys.create_key(engine=database.engine, name="attack", scope=Scope.READ).secret
         with served_app(database.url, database.model_dir) as base:
