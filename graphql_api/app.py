@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 from collections.abc import AsyncIterator
 from typing import Any
@@ -14,27 +15,25 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse
 from starlette.routing import Mount, Route
-from strawberry.asgi import GraphQL
 
 from dash_ui.api.client import GraphQLClient
 from dash_ui.api.transports import AsgiTransport
 from dash_ui.app import create_dash_app
-from graphql_api.context import Context
-from graphql_api.graphiql import OfflineGraphiQLMixin, static_mount
+from graphql_api.auth import KeyCache
+from graphql_api.errors import is_unavailable
+from graphql_api.graphiql import static_mount
+from graphql_api.http import GraphQLEndpoint
+from graphql_api.ratelimit import TokenBucketLimiter
 from graphql_api.schema import build_schema
+from retention.access import Principal, PrincipalKind, Scope
 from retention.config import Settings
 from retention.runtime import Runtime, build_runtime
 
 log = logging.getLogger(__name__)
 # Threads a2wsgi gives the dashboard; each in-flight callback holds one while it awaits GraphQL.
 DASH_THREADS = 16
-
-
-class RetentionGraphQL(OfflineGraphiQLMixin, GraphQL[Context, None]):
-    """The Strawberry view, with a context built from the lifespan's runtime."""
-
-    async def get_context(self, request: Any, response: Any = None) -> Context:
-        return Context(runtime=request.state.runtime, request=request)
+# Who the dashboard's in-process queries run as, until its own sign-in (next issue) names the user.
+DASHBOARD_PRINCIPAL = Principal(name="dashboard", scope=Scope.READ, kind=PrincipalKind.INTERNAL)
 
 
 async def _follow_active_model(runtime: Runtime) -> None:
@@ -60,21 +59,43 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
-        await run_in_threadpool(runtime.refresh_active_model)
+        try:
+            await run_in_threadpool(runtime.refresh_active_model)
+        except Exception as exc:
+            if not is_unavailable(exc):
+                raise
+            # Start anyway: requests answer UNAVAILABLE until the database is back, and the poller retries.
+            log.warning("database unreachable at start; serving UNAVAILABLE until it is back")
+        # Everything built so far (Dash, the schema, the model, libraries) lives as long as the process:
+        # move it out of the collector's sight, so a full collection, which documents and answers trigger,
+        # scans only request garbage instead of pausing every request for the whole heap.
+        gc.collect()
+        gc.freeze()
         state = {"runtime": runtime}
-        transport.bind(app, asyncio.get_running_loop(), state=state)
+        transport.bind(app, asyncio.get_running_loop(), state=state, identity=DASHBOARD_PRINCIPAL)
         follower = asyncio.create_task(_follow_active_model(runtime))
         try:
             yield state
         finally:
             follower.cancel()
             transport.unbind()
+            gc.unfreeze()  # a process that builds another app (tests) can collect this one
             runtime.close()
 
+    graphql = GraphQLEndpoint(
+        build_schema(),
+        runtime=runtime,
+        keys=KeyCache(runtime.engine, settings.api_key_cache_seconds),
+        limiter=TokenBucketLimiter(settings.rate_limit_per_minute),
+        timeout_seconds=settings.operation_timeout_seconds,
+        demo_key=settings.demo_api_key,
+    )
     routes = [
         Route("/", _to_dashboard),
-        Route("/graphql", RetentionGraphQL(build_schema()), methods=["GET", "POST"]),
+        Route("/graphql", graphql, methods=["GET", "POST"]),
         static_mount(),
         Mount("/dashboard", WSGIMiddleware(dashboard.server, workers=DASH_THREADS)),  # type: ignore[arg-type]
     ]
-    return Starlette(routes=routes, lifespan=lifespan)
+    app = Starlette(routes=routes, lifespan=lifespan)
+    app.state.dashboard_transport = transport  # the dashboard's way in; tests drive it directly
+    return app

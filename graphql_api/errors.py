@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from functools import partial
 from typing import ParamSpec, TypeVar
 
 from graphql import GraphQLError
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.concurrency import run_in_threadpool
 from strawberry.extensions import MaskErrors
 
@@ -17,18 +20,49 @@ log = logging.getLogger(__name__)
 P = ParamSpec("P")
 R = TypeVar("R")
 
+# Codes the core may raise that a client should see under another name.
+_CODES = {"MODEL_INTEGRITY": "MODEL_NOT_READY"}
+# Absolute file paths (POSIX or Windows) in a message: the server's layout is nobody else's business.
+_PATH = re.compile(r"(?:[A-Za-z]:)?[\w.@+-]*(?:[\\/][\w.@+-]+){2,}[\\/]?")
+UNAVAILABLE_MESSAGE = "The database is unreachable; retry in a few seconds."
+
 
 def coded_error(message: str, code: str) -> GraphQLError:
     """A GraphQL error a client can branch on through extensions.code."""
     return GraphQLError(message, extensions={"code": code})
 
 
+def public_message(message: str) -> str:
+    """`message` with any server file path replaced."""
+    return _PATH.sub("<server path>", message)
+
+
+def is_unavailable(error: BaseException) -> bool:
+    """True for a database that cannot be reached (down, restarting, pool exhausted), not a bad statement."""
+    if isinstance(error, (OperationalError, PoolTimeout)):
+        return True
+    return isinstance(error, DBAPIError) and error.connection_invalidated
+
+
+def translate(error: Exception) -> GraphQLError | None:
+    """The coded error an expected core or database failure becomes; None for a bug."""
+    if isinstance(error, RetentionError):
+        return coded_error(public_message(error.message), _CODES.get(error.code, error.code))
+    if is_unavailable(error):
+        log.warning("database unreachable: %s", type(error).__name__)
+        return coded_error(UNAVAILABLE_MESSAGE, "UNAVAILABLE")
+    return None
+
+
 async def call_core(function: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
     """Run a blocking core call off the event loop, translating its errors into coded GraphQL errors."""
     try:
         return await run_in_threadpool(partial(function, *args, **kwargs))
-    except RetentionError as exc:
-        raise coded_error(exc.message, exc.code) from exc
+    except Exception as exc:
+        coded = translate(exc)
+        if coded is None:
+            raise
+        raise coded from exc
 
 
 def _is_expected(error: GraphQLError) -> bool:
@@ -46,12 +80,15 @@ class MaskUnexpectedErrors(MaskErrors):
         super().__init__(should_mask_error=lambda error: not _is_expected(error))
 
     def anonymise_error(self, error: GraphQLError) -> GraphQLError:
-        log.error("unexpected error in %s", error.path, exc_info=error.original_error)
+        request_id = getattr(self.execution_context.context, "request_id", "-")
+        log.error(
+            "unexpected error in %s [request %s]", error.path, request_id, exc_info=error.original_error
+        )
         return GraphQLError(
-            "Unexpected error; it has been logged.",
+            f"Unexpected error; it has been logged with request id {request_id}.",
             nodes=error.nodes,
             source=error.source,
             positions=error.positions,
             path=error.path,
-            extensions={"code": "INTERNAL"},
+            extensions={"code": "INTERNAL", "requestId": request_id},
         )

@@ -8,6 +8,7 @@ Strawberry's own GraphiQL page pulls React and GraphiQL from a CDN, which an off
 from __future__ import annotations
 
 import functools
+from html import escape
 from pathlib import Path
 
 from starlette.requests import Request
@@ -49,9 +50,19 @@ def graphiql_html() -> str:
     return GRAPHIQL_PAGE.read_text(encoding="utf-8")
 
 
-def graphiql_response() -> HTMLResponse:
-    """The GraphiQL page as a response, with a CSP that keeps the browser on this origin."""
-    return HTMLResponse(graphiql_html(), headers={"Content-Security-Policy": CONTENT_SECURITY_POLICY})
+def graphiql_response(demo_key: str | None = None) -> HTMLResponse:
+    """The GraphiQL page as a response, with a CSP that keeps the browser on this origin.
+
+    `demo_key` pre-fills the Authorization header; the caller passes it only for the demo's key and a
+    browser on this machine, since anyone who can load the page could read it.
+    """
+    html = graphiql_html()
+    if demo_key:
+        html = html.replace(
+            'data-endpoint="/graphql"', f'data-endpoint="/graphql" data-demo-key="{escape(demo_key)}"', 1
+        )
+    headers = {"Content-Security-Policy": CONTENT_SECURITY_POLICY, "Cache-Control": "no-store"}
+    return HTMLResponse(html, headers=headers)
 
 
 class OfflineGraphiQLMixin:

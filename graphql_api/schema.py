@@ -6,11 +6,11 @@ from typing import Any
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import MaxAliasesLimiter, ParserCache, QueryDepthLimiter, ValidationCache
 
 from graphql_api.analytics import AnalyticsQuery
 from graphql_api.customers import CustomerQuery
 from graphql_api.errors import MaskUnexpectedErrors
+from graphql_api.limits import DocumentGate, PreparedDocuments
 from graphql_api.model import ActiveModelQuery, ModelQuery
 from graphql_api.risk import RiskQuery
 
@@ -18,26 +18,6 @@ from graphql_api.risk import RiskQuery
 @strawberry.type
 class Query(CustomerQuery, RiskQuery, AnalyticsQuery, ModelQuery, ActiveModelQuery):
     """Every query, composed from the per-domain classes."""
-
-
-class DepthLimit(QueryDepthLimiter):
-    def __init__(self) -> None:
-        super().__init__(max_depth=10)
-
-
-class AliasLimit(MaxAliasesLimiter):
-    def __init__(self) -> None:
-        super().__init__(max_alias_count=30)
-
-
-class Parsed(ParserCache):
-    def __init__(self) -> None:
-        super().__init__(maxsize=256)
-
-
-class Validated(ValidationCache):
-    def __init__(self) -> None:
-        super().__init__(maxsize=256)
 
 
 class RetentionSchema(strawberry.Schema):
@@ -49,8 +29,10 @@ class RetentionSchema(strawberry.Schema):
 
 
 def build_schema() -> strawberry.Schema:
-    """The Retention GraphQL schema."""
+    """The Retention GraphQL schema, with its own cache of prepared documents."""
+    documents = PreparedDocuments()
     return RetentionSchema(
         query=Query,
-        extensions=[MaskUnexpectedErrors, DepthLimit, AliasLimit, Parsed, Validated],
+        # Factories, so each request gets its own extension instances around the one shared cache.
+        extensions=[MaskUnexpectedErrors, lambda: DocumentGate(documents)],
     )

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from pydantic import ValidationError
 
+from retention.cli_apikeys import apikey_app, print_demo_key
 from retention.cli_errors import (
     EXIT_CODES_HELP,
     EXIT_CONFIGURATION,
@@ -41,6 +42,7 @@ db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 models_app = typer.Typer(help="Model versions.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(models_app, name="models")
+app.add_typer(apikey_app, name="apikey")
 log = logging.getLogger("retention")
 
 
@@ -310,8 +312,8 @@ def demo(
         train(activate=False, truth=None, trees=200)
     else:
         _score_if_model(runtime)
+    settings = print_demo_key(runtime.engine, runtime.settings)
     runtime.close()
-    settings = runtime.settings
     _serve(settings, host or settings.host, port or settings.port, 1)
 
 

@@ -32,6 +32,27 @@ class Settings(BaseSettings):
         5.0, gt=0, le=60, description="How often a server checks the database for a newly activated model."
     )
     log_level: str = Field("INFO", description="Python logging level.")
+    rate_limit_per_minute: int = Field(
+        6000,
+        ge=1,
+        le=1_000_000,
+        description="GraphQL requests one API key may make per minute (per server process); high enough "
+        "for the load bench.",
+    )
+    operation_timeout_seconds: float = Field(
+        10.0, gt=0, le=300, description="Longest a GraphQL operation may run before it answers TIMEOUT."
+    )
+    api_key_cache_seconds: float = Field(
+        3.0,
+        ge=0,
+        le=5,
+        description="How long a process trusts a verified API key before asking the database again; a "
+        "revoked key is refused everywhere within this time.",
+    )
+    demo_api_key: str | None = Field(
+        None,
+        description="Set by `retention demo`: GraphiQL pre-fills this key for browsers on this machine only.",
+    )
 
     @field_validator("database_url")
     @classmethod

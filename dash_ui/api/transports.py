@@ -22,6 +22,9 @@ AsgiApp = Callable[
 ]
 
 INTERNAL_BASE_URL = "http://retention.internal"
+# The ASGI scope key that carries the caller's identity on in-process requests. A server builds each
+# scope from the wire and never sets this key, so no HTTP client can claim the identity put here.
+IDENTITY_SCOPE_KEY = "retention.principal"
 
 logger = logging.getLogger(__name__)
 
@@ -29,9 +32,10 @@ logger = logging.getLogger(__name__)
 class HttpTransport:
     """Posts to a GraphQL endpoint over HTTP: for a remote API and for tests."""
 
-    def __init__(self, url: str, timeout: float = 30) -> None:
+    def __init__(self, url: str, timeout: float = 30, *, api_key: str | None = None) -> None:
         self._url = url
-        self._client = httpx.Client(timeout=timeout)
+        headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
+        self._client = httpx.Client(timeout=timeout, headers=headers)
 
     def post(self, payload: JsonObject) -> JsonObject:
         try:
@@ -59,20 +63,28 @@ class AsgiTransport:
         self._app: AsgiApp | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._state: Mapping[str, Any] = {}
+        self._identity: object | None = None
 
     def bind(
-        self, app: AsgiApp, loop: asyncio.AbstractEventLoop, *, state: Mapping[str, Any] | None = None
+        self,
+        app: AsgiApp,
+        loop: asyncio.AbstractEventLoop,
+        *,
+        state: Mapping[str, Any] | None = None,
+        identity: object | None = None,
     ) -> None:
         """Capture the app and its running loop; call from the lifespan.
 
         `state` is what the lifespan yields: httpx's ASGITransport puts no lifespan state in the request
         scope (a server such as uvicorn does), so it is copied in here for `request.state` to find.
+        `identity` is who every request through this transport runs as (opaque here; the API reads it).
         """
         self._app, self._loop, self._state = app, loop, dict(state or {})
+        self._identity = identity
 
     def unbind(self) -> None:
         """Forget the app and loop at shutdown, so a late call fails clearly instead of hanging."""
-        self._app, self._loop, self._state = None, None, {}
+        self._app, self._loop, self._state, self._identity = None, None, {}, None
 
     def post(self, payload: JsonObject) -> JsonObject:
         app, loop = self._app, self._loop
@@ -95,7 +107,7 @@ class AsgiTransport:
             raise ApiError("The API failed while answering.", "INTERNAL") from error
 
     async def _send(self, app: AsgiApp, payload: JsonObject) -> JsonObject:
-        transport = httpx.ASGITransport(app=_with_state(app, self._state))
+        transport = httpx.ASGITransport(app=_with_scope(app, self._state, self._identity))
         async with httpx.AsyncClient(transport=transport, base_url=INTERNAL_BASE_URL) as client:
             response = await client.post(self._path, json=payload)
         return decode_answer(response)
@@ -120,9 +132,10 @@ def _running_loop() -> asyncio.AbstractEventLoop | None:
         return None
 
 
-def _with_state(app: AsgiApp, state: Mapping[str, Any]) -> AsgiApp:
-    if not state:
+def _with_scope(app: AsgiApp, state: Mapping[str, Any], identity: object | None) -> AsgiApp:
+    if not state and identity is None:
         return app
+    extra: dict[str, Any] = {} if identity is None else {IDENTITY_SCOPE_KEY: identity}
 
     async def app_with_state(
         scope: MutableMapping[str, Any],
@@ -130,6 +143,6 @@ def _with_state(app: AsgiApp, state: Mapping[str, Any]) -> AsgiApp:
         send: Callable[[MutableMapping[str, Any]], Awaitable[None]],
     ) -> None:
         # A shallow copy per request, as uvicorn does, so one request's writes do not leak into the next.
-        await app({**scope, "state": dict(state)}, receive, send)
+        await app({**scope, "state": dict(state), **extra}, receive, send)
 
     return app_with_state

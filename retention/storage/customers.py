@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import math
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -117,15 +118,45 @@ def encode_cursor(probability: float | None, customer_id: str) -> str:
     return base64.urlsafe_b64encode(json.dumps([probability, customer_id]).encode()).decode()
 
 
+# A cursor we issue is a base64 JSON pair of a probability and an id of at most 64 characters.
+_MAX_CURSOR_CHARS = 200
+_MAX_ID_CHARS = 64
+
+
 def decode_cursor(cursor: str) -> tuple[float | None, str]:
     """The sort key inside a cursor; ValueError when it was not made by encode_cursor."""
+    if len(cursor) > _MAX_CURSOR_CHARS:
+        raise ValueError("not a cursor this API issued")
     try:
-        probability, customer_id = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-    except (ValueError, TypeError) as exc:
+        # NaN and ±Infinity are not JSON, and would compare as no probability does (pages went wrong).
+        probability, customer_id = json.loads(
+            base64.urlsafe_b64decode(cursor.encode("ascii")), parse_constant=_no_constant
+        )
+    except (ValueError, TypeError, RecursionError) as exc:
         raise ValueError("not a cursor this API issued") from exc
-    if not isinstance(customer_id, str) or not (probability is None or isinstance(probability, int | float)):
+    valid_probability = probability is None or (
+        isinstance(probability, int | float)
+        and not isinstance(probability, bool)
+        and math.isfinite(probability)
+        and 0 <= probability <= 1
+    )
+    if not (valid_probability and isinstance(customer_id, str) and _is_text(customer_id)):
         raise ValueError("not a cursor this API issued")
     return (None if probability is None else float(probability)), customer_id
+
+
+def _no_constant(name: str) -> float:
+    raise ValueError(f"{name} is not a probability")
+
+
+def _is_text(value: str) -> bool:
+    if not 0 < len(value) <= _MAX_ID_CHARS:
+        return False
+    try:
+        value.encode("utf-8")  # a lone surrogate cannot be stored or compared by the database
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def iter_model_rows(

@@ -161,3 +161,19 @@ model_activations = _innodb_table(
     Column("model_version", String(64), nullable=False),
     Column("activated_at", Timestamp, nullable=False),
 )
+
+
+# --- API keys (issue 10). Only a digest of each key is kept: the key itself is shown once, at creation.
+api_keys = _innodb_table(
+    "api_keys",
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("name", String(64), nullable=False, unique=True),
+    # Hex SHA-256 of the whole key; the lookup on every authenticated request goes through this index.
+    Column("key_hash", String(64), nullable=False, unique=True),
+    # The key's first characters, so `apikey list` can say which key is which without holding the key.
+    Column("prefix", String(16), nullable=False),
+    Column("scope", String(8), nullable=False),
+    Column("created_at", Timestamp, nullable=False),
+    Column("revoked_at", Timestamp, nullable=True),
+    Column("last_used_at", Timestamp, nullable=True),
+)

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from retention.access import Scope
+from retention.services import api_keys
 from tests.support import ScoredDatabase, scored_database, served_app
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -38,8 +40,10 @@ def browser() -> Iterator[object]:
 
 
 @pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, ScoredDatabase]]:
-    """The whole app served by uvicorn in its own process, over a scored SQLite database."""
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, ScoredDatabase, str]]:
+    """The whole app served by uvicorn in its own process, over a scored SQLite database, with a read key
+    that GraphiQL pre-fills (as `retention demo` does) for browsers on this machine."""
     with scored_database("sqlite", tmp_path_factory.mktemp("served")) as database:
-        with served_app(database.url, database.model_dir) as base:
-            yield base, database
+        key = api_keys.create_key(engine=database.engine, name="browser-read", scope=Scope.READ).secret
+        with served_app(database.url, database.model_dir, demo_api_key=key) as base:
+            yield base, database, key

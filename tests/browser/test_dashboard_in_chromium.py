@@ -25,10 +25,12 @@ def _open(browser: Any, url: str) -> tuple[Any, list[str]]:
 
 
 def test_overview_shows_the_apis_numbers_with_every_request_local(
-    browser: Any, served: tuple[str, ScoredDatabase]
+    browser: Any, served: tuple[str, ScoredDatabase, str]
 ) -> None:
-    base, _ = served
-    truth = httpx.post(f"{base}/graphql", json={"query": OVERVIEW}).json()["data"]
+    base, _, key = served
+    truth = httpx.post(
+        f"{base}/graphql", json={"query": OVERVIEW}, headers={"Authorization": f"Bearer {key}"}
+    ).json()["data"]
 
     page, requested = _open(browser, f"{base}/dashboard/")
     page.wait_for_selector("#overview-top-risk-table tbody tr", timeout=30_000)
@@ -47,16 +49,22 @@ def test_overview_shows_the_apis_numbers_with_every_request_local(
     page.close()
 
 
-def test_graphiql_runs_a_query_with_every_request_local(
-    browser: Any, served: tuple[str, ScoredDatabase]
+def test_graphiql_runs_a_query_with_the_prefilled_key_and_every_request_local(
+    browser: Any, served: tuple[str, ScoredDatabase, str]
 ) -> None:
-    base, _ = served
+    base, _, key = served
     page, requested = _open(browser, f"{base}/graphql")
+    sent_keys: list[str | None] = []
+    page.on("request", lambda request: sent_keys.append(request.headers.get("authorization")))
     page.wait_for_selector(".graphiql-execute-button", timeout=30_000)
 
     page.click(".graphiql-execute-button")
     # The page's CSP forbids eval, so wait through a locator rather than wait_for_function.
     page.locator(".result-window").filter(has_text="customerCount").wait_for(timeout=30_000)
 
+    assert f"Bearer {key}" in sent_keys
+    assert "UNAUTHENTICATED" not in page.inner_text(".result-window")
+    # the explorer plugin is loaded beside the docs
+    assert page.locator("[aria-label='Show GraphiQL Explorer']").count() == 1
     assert all(url.startswith(base) for url in requested), [u for u in requested if not u.startswith(base)]
     page.close()

@@ -12,13 +12,24 @@ from starlette.responses import JSONResponse, PlainTextResponse
 from starlette.routing import Route
 
 from dash_ui.api.client import ApiError
-from dash_ui.api.transports import AsgiTransport, HttpTransport, decode_answer
+from dash_ui.api.transports import IDENTITY_SCOPE_KEY, AsgiTransport, HttpTransport, decode_answer
 
 
 async def echo(request: Request) -> JSONResponse:
     body = await request.json()
     runtime = getattr(request.state, "runtime", None)
-    return JSONResponse({"data": {"echo": body, "runtime": runtime, "host": request.url.hostname}})
+    identity = request.scope.get(IDENTITY_SCOPE_KEY)
+    return JSONResponse(
+        {
+            "data": {
+                "echo": body,
+                "runtime": runtime,
+                "host": request.url.hostname,
+                "identity": identity,
+                "authorization": request.headers.get("authorization"),
+            }
+        }
+    )
 
 
 async def slow(request: Request) -> JSONResponse:
@@ -72,6 +83,26 @@ def test_asgi_transport_hands_the_lifespan_state_to_each_request(server_loop):
     answer = transport.post({"query": "{ a }"})
 
     assert answer["data"]["runtime"] == "the runtime"
+
+
+def test_asgi_transport_carries_its_identity_in_the_scope_where_no_header_can_put_it(server_loop):
+    # given a transport bound with the identity its requests run as
+    transport = AsgiTransport()
+    transport.bind(echo_app, server_loop, identity="the dashboard")
+
+    # when it posts
+    answer = transport.post({"query": "{ a }"})
+
+    # then the app sees that identity in the ASGI scope, and no Authorization header was needed
+    assert answer["data"]["identity"] == "the dashboard"
+    assert answer["data"]["authorization"] is None
+
+
+def test_asgi_transport_without_an_identity_puts_none_in_the_scope(server_loop):
+    transport = AsgiTransport()
+    transport.bind(echo_app, server_loop)
+
+    assert transport.post({"query": "{ a }"})["data"]["identity"] is None
 
 
 def test_asgi_transport_refuses_to_post_before_bind():
@@ -191,3 +222,15 @@ def test_http_transport_posts_the_payload_and_returns_the_answer(http_server_url
     transport.close()
 
     assert answer["data"]["echo"] == {"query": "query { a }"}
+    assert answer["data"]["authorization"] is None
+
+
+def test_http_transport_sends_its_api_key_as_a_bearer_header(http_server_url):
+    transport = HttpTransport(http_server_url, timeout=5, api_key="rtn_secret")
+
+    answer = transport.post({"query": "query { a }"})
+    transport.close()
+
+    assert answer["data"]["authorization"] == "Bearer rtn_secret"
+    # and an HTTP request, whatever it sends, carries no identity in the scope
+    assert answer["data"]["identity"] is None

@@ -29,6 +29,7 @@ from retention.services.models import activate_version, train_version
 from retention.storage import models as model_store
 from retention.storage.customers import now_utc
 from tests.factories import POLICY, SMALL_SEARCH
+from tests.graphql_api.conftest import bearer, make_key
 from tests.support import ScoredDatabase, scored_database, served_app
 
 MODEL = "{ model { version } }"
@@ -77,18 +78,19 @@ def _activate_elsewhere(database: ScoredDatabase, version: str) -> None:
         model_store.record_activation(connection, model_version=version, now=now_utc())
 
 
-def _served_version(base: str) -> str:
+def _served_version(base: str, key: str) -> str:
     # A new connection each time, so the kernel spreads requests over both workers.
-    answer = httpx.post(f"{base}/graphql", json={"query": MODEL}, headers={"Connection": "close"}, timeout=10)
+    headers = {"Connection": "close", **bearer(key)}
+    answer = httpx.post(f"{base}/graphql", json={"query": MODEL}, headers=headers, timeout=10)
     version: str = answer.json()["data"]["model"]["version"]
     return version
 
 
-def _versions_for(base: str, seconds: float) -> set[str]:
+def _versions_for(base: str, key: str, seconds: float) -> set[str]:
     seen: set[str] = set()
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
-        seen.add(_served_version(base))
+        seen.add(_served_version(base, key))
         time.sleep(0.05)
     return seen
 
@@ -107,14 +109,15 @@ def test_training_records_the_digests_features_and_base_value_a_load_trusts(data
 
 def test_activation_switches_a_two_worker_server_within_ten_seconds(database: ScoredDatabase) -> None:
     newer = _another_version(database)
+    key = make_key(database.engine)
     with served_app(database.url, database.model_dir, workers=2) as base:
-        assert _versions_for(base, 1.0) == {database.model_version}
+        assert _versions_for(base, key, 1.0) == {database.model_version}
 
         activate_version(engine=database.engine, registry=ModelRegistry(database.model_dir), version=newer)
         activated = last_old = time.monotonic()
         # Poll until the new version has answered alone for 3 s (or give up after 30 s).
         while time.monotonic() - last_old < 3.0 and time.monotonic() - activated < 30:
-            if _served_version(base) != newer:
+            if _served_version(base, key) != newer:
                 last_old = time.monotonic()
             time.sleep(0.05)
 
@@ -131,12 +134,13 @@ def test_a_running_server_never_runs_a_tampered_activated_artifact_and_keeps_its
     marker = tmp_path / "pwned"
     _tamper(database, tampered, marker)
     log = tmp_path / "server.log"
+    key = make_key(database.engine)
     with served_app(database.url, database.model_dir, workers=1, log=log, model_refresh_seconds="1") as base:
         # when it is activated while the server runs, and several refreshes pass
         _activate_elsewhere(database, tampered)
 
         # then the old model keeps answering
-        assert _versions_for(base, 4.0) == {database.model_version}
+        assert _versions_for(base, key, 4.0) == {database.model_version}
 
     # and the pickle never ran, and the refusal was logged once
     assert not marker.exists()
@@ -231,8 +235,9 @@ def test_model_and_churn_drivers_answer_without_the_onnx_session_or_explainer(
     monkeypatch.setattr(LoadedModel, "explainer", property(unavailable))
     query = "{ model { version rocAuc calibrated } churnDrivers(limit: 3) { feature importance } }"
 
+    key = make_key(database.engine)
     with TestClient(create_app(database.settings())) as client:
-        body = client.post("/graphql", json={"query": query}).json()
+        body = client.post("/graphql", json={"query": query}, headers=bearer(key)).json()
 
     assert "errors" not in body, body
     assert body["data"]["model"]["version"] == database.model_version

@@ -18,6 +18,7 @@ from graphql_api.graphiql import (
     STATIC_DIR,
     OfflineGraphiQLMixin,
     graphiql_html,
+    graphiql_response,
     static_mount,
 )
 
@@ -78,6 +79,8 @@ def test_every_referenced_file_is_served(client: TestClient) -> None:
         "/static/graphiql/react-dom.production.min.js",
         "/static/graphiql/graphiql.min.js",
         "/static/graphiql/graphiql.min.css",
+        "/static/graphiql/plugin-explorer.umd.js",
+        "/static/graphiql/plugin-explorer.css",
         "/static/graphiql/page.js",
     }
     assert expected <= set(urls)
@@ -94,6 +97,7 @@ def test_react_loads_before_graphiql_before_the_page_script() -> None:
         html.index("react.production.min.js"),
         html.index("react-dom.production.min.js"),
         html.index("graphiql.min.js"),
+        html.index("plugin-explorer.umd.js"),
         html.index("page.js"),
     ]
     assert order == sorted(order)
@@ -107,6 +111,8 @@ def test_page_script_posts_to_graphql_and_has_the_default_query() -> None:
     assert "overview" in script and "customerCount" in script and "highRiskCount" in script
     assert '"# ' in script  # the default query opens with a comment line on what to try
     assert "Documentation Explorer" in script
+    assert "GraphiQLPluginExplorer.explorerPlugin()" in script
+    assert "Authorization" in script and "data-demo-key" in script
 
 
 def test_vendored_assets_name_no_cdn() -> None:
@@ -129,9 +135,26 @@ def test_vendored_assets_point_at_no_missing_source_map() -> None:
 
 
 def test_vendored_packages_ship_their_licences() -> None:
-    for name in ("graphiql", "react", "react-dom"):
+    for name in ("graphiql", "react", "react-dom", "plugin-explorer", "graphiql-explorer"):
         licence = GRAPHIQL_DIR / "licenses" / f"{name}.LICENSE"
         assert "MIT License" in licence.read_text(encoding="utf-8"), name
+
+
+def test_every_vendored_file_is_listed_with_its_checksum() -> None:
+    import hashlib
+
+    listing = (GRAPHIQL_DIR / "VENDORED.md").read_text(encoding="utf-8")
+    for name in ("graphiql.min.js", "graphiql.min.css", "plugin-explorer.umd.js", "plugin-explorer.css"):
+        digest = hashlib.sha256((GRAPHIQL_DIR / name).read_bytes()).hexdigest()
+        assert f"`{name}`" in listing and digest in listing, name
+
+
+def test_a_demo_key_is_put_in_the_page_only_when_given_and_escaped() -> None:
+    plain = graphiql_response().body.decode()
+    with_key = graphiql_response(demo_key='rtn_abc"<x>').body.decode()
+
+    assert "data-demo-key" not in plain
+    assert 'data-demo-key="rtn_abc&quot;&lt;x&gt;"' in with_key
 
 
 def test_vendored_graphiql_stays_small() -> None:

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from starlette.testclient import TestClient
 
-from graphql_api.app import create_app
-from retention.config import Settings
 from retention.ml.matrix import matrix_from_profiles
 from retention.services import customers as customer_service
 from tests.support import ScoredDatabase
@@ -32,13 +29,6 @@ DRIVERS = "query Drivers($limit: Int!) { churnDrivers(limit: $limit) { feature l
 OVERVIEW = """
 { overview { customerCount scoredCount highRiskCount monthlyRevenueAtRisk modelVersion
              tiers { tier count } } }"""
-
-
-@pytest.fixture(scope="module")
-def api(scored_database: ScoredDatabase) -> Iterator[TestClient]:
-    settings = Settings(database_url=scored_database.url, model_dir=scored_database.model_dir)
-    with TestClient(create_app(settings)) as client:
-        yield client
 
 
 def _post(api: TestClient, query: str, **variables: Any) -> dict[str, Any]:

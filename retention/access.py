@@ -1,0 +1,74 @@
+"""Who is asking and what they may do: scopes, the principal a request runs as, and the refusals."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+from retention.errors import RetentionError
+
+
+class Scope(Enum):
+    """What a caller may do; each scope includes the ones before it."""
+
+    READ = "read"  # queries
+    WRITE = "write"  # + customer mutations
+    ADMIN = "admin"  # + model mutations and jobs
+
+    @property
+    def rank(self) -> int:
+        return _RANKS[self]
+
+    def allows(self, needed: Scope) -> bool:
+        """True when this scope includes `needed`."""
+        return self.rank >= needed.rank
+
+    @classmethod
+    def parse(cls, text: str) -> Scope:
+        """The scope named `text` (read, write or admin); InvalidScope otherwise."""
+        try:
+            return cls(text.strip().lower())
+        except ValueError:
+            raise InvalidScope(f"scope must be read, write or admin (got {text!r})") from None
+
+
+_RANKS = {Scope.READ: 0, Scope.WRITE: 1, Scope.ADMIN: 2}
+
+
+class PrincipalKind(Enum):
+    """How the caller proved who it is."""
+
+    API_KEY = "api_key"
+    # The dashboard's in-process calls; the next issue replaces it with the signed-in user.
+    INTERNAL = "internal"
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The caller a request runs as: a name for logs and limits, a scope for permissions."""
+
+    name: str
+    scope: Scope
+    kind: PrincipalKind
+
+    def allows(self, needed: Scope) -> bool:
+        """True when this caller may do what `needed` guards."""
+        return self.scope.allows(needed)
+
+
+class InvalidScope(RetentionError):
+    """A scope name that is not read, write or admin."""
+
+    code = "BAD_USER_INPUT"
+
+
+class Unauthenticated(RetentionError):
+    """No credentials, or credentials that are unknown or revoked."""
+
+    code = "UNAUTHENTICATED"
+
+
+class Forbidden(RetentionError):
+    """Known caller, too small a scope for what it asked."""
+
+    code = "FORBIDDEN"

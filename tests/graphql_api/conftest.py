@@ -1,0 +1,39 @@
+"""API keys for the GraphQL tests: each test module gets its own keys on its scored database."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import Engine
+from starlette.testclient import TestClient
+
+from graphql_api.app import create_app
+from retention.access import Scope
+from retention.services import api_keys
+from tests.support import ScoredDatabase
+
+
+def make_key(engine: Engine, scope: Scope = Scope.READ) -> str:
+    """A fresh key with `scope` on this database; returns the key itself."""
+    name = f"test-{scope.value}-{secrets.token_hex(4)}"
+    return api_keys.create_key(engine=engine, name=name, scope=scope).secret
+
+
+def bearer(key: str) -> dict[str, str]:
+    """The header that authenticates with `key`."""
+    return {"Authorization": f"Bearer {key}"}
+
+
+@pytest.fixture(scope="module")
+def read_key(scored_database: ScoredDatabase) -> str:
+    """A read key on the module's scored database."""
+    return make_key(scored_database.engine)
+
+
+@pytest.fixture(scope="module")
+def api(scored_database: ScoredDatabase, read_key: str) -> Iterator[TestClient]:
+    """The whole app over the module's scored database, every request sent with a read key."""
+    with TestClient(create_app(scored_database.settings()), headers=bearer(read_key)) as client:
+        yield client
