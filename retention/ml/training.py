@@ -77,7 +77,7 @@ def train_model(
         forest = _final_forest(chosen, forest_params, x_train, y_train)
         calibration = decide_calibration(oob_probabilities(forest.named_steps["forest"]), y_train)
         pipeline = with_sigmoid(forest, calibration.sigmoid)
-        bar.update(bar.total - bar.n)
+        bar.update(max(0, bar.total - bar.n))
     log.info("searched and fitted on %d rows in %.1f s", len(y_train), time.perf_counter() - started)
     parts = ForestParts.of(pipeline)
     baseline = build_baseline().fit(x_train, y_train)
