@@ -153,7 +153,8 @@ def _report(law: str, rows: int, run: dict[str, Any], hgb: dict[str, float] | No
         + (f"  (<= {BRIER_TARGET}: {verdict(brier_ok)})" if graded else "  (no target at this size)"),
         f"  chosen    min_samples_leaf={params['min_samples_leaf']} max_features={params['max_features']} "
         f"trees={params['n_estimators']} from ladder {search['leaf_ladder']}, "
-        f"{len(search['trials'])} candidates (OOB Brier {chosen['oob_brier']:.5f})",
+        f"{len(search['trials'])} candidates (chosen's OOB Brier {chosen['oob_brier']:.5f} raw, "
+        f"{chosen['oob_brier_sigmoid']:.5f} cross-fitted sigmoid)",
         f"  calibration {params['calibration'] or 'none'}: OOB Brier raw {calibration['oob_brier_raw']:.5f}, "
         f"cross-fitted sigmoid {calibration['oob_brier_sigmoid']:.5f}",
         f"  forest    {search['forest']['nodes']:,} nodes, {search['forest']['leaves']:,} leaves in "
