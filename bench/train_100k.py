@@ -2,7 +2,7 @@
 
 Run: .venv/bin/python -m bench.train_100k [--rows 100000] [--out bench/out/models]
 It generates the customers with their true churn probabilities (seeds.generator), trains exactly as
-`retention train` does (CV search, calibration decision, 70/30 split), prints the forest's and the
+`retention train` does (out-of-bag search, calibration decision, 70/30 split), prints the forest's and the
 baseline's held-out figures with their ratio to the best achievable, and saves the version under --out
 for the scoring benchmarks. Targets: under 3 minutes; AUC >= 0.985x and Brier <= 1.03x the best.
 """

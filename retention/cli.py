@@ -165,7 +165,7 @@ def train(
         f"{manifest.test_rows:,} held out, {manifest.training_seconds:.0f} s"
     )
     chosen = ", ".join(f"{k}={v}" for k, v in manifest.params.items())
-    typer.echo(f"  chosen by {manifest.search['folds']}-fold CV on the training rows: {chosen}")
+    typer.echo(f"  chosen by {manifest.search['method']} on the training rows: {chosen}")
     for line in report_lines("forest", manifest.metrics) + report_lines(
         "baseline", manifest.baseline_metrics
     ):

@@ -4,28 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
-import numpy.typing as npt
-from scipy.special import expit
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.compose import ColumnTransformer
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.pipeline import Pipeline
 
 from retention.errors import ModelIntegrityError
+from retention.ml.calibration import Sigmoid, SigmoidForest, Vector
 
-Vector = npt.NDArray[np.float64]
-
-
-@dataclass(frozen=True)
-class Sigmoid:
-    """Platt calibration as scikit-learn fits it: p = 1 / (1 + exp(a·f + b))."""
-
-    a: float
-    b: float
-
-    def __call__(self, raw: Vector) -> Vector:
-        return np.asarray(expit(-(self.a * raw + self.b)), dtype=np.float64)
+__all__ = ["ForestParts", "Sigmoid", "Vector"]
 
 
 @dataclass(frozen=True)
@@ -38,10 +25,13 @@ class ForestParts:
 
     @classmethod
     def of(cls, pipeline: Pipeline) -> ForestParts:
-        """Take a fitted pipeline apart: encode → forest, or encode → CalibratedClassifierCV(forest)."""
+        """Take a fitted pipeline apart: encode → forest, encode → SigmoidForest, or (versions trained
+        before out-of-bag calibration) encode → CalibratedClassifierCV(forest)."""
         encode, last = pipeline.named_steps["encode"], pipeline.steps[-1][1]
         if isinstance(last, RandomForestClassifier):
             return cls(encode=encode, forest=last, calibration=None)
+        if isinstance(last, SigmoidForest):
+            return cls(encode=encode, forest=last.forest_, calibration=last.sigmoid_)
         if isinstance(last, CalibratedClassifierCV) and len(last.calibrated_classifiers_) == 1:
             calibrated = last.calibrated_classifiers_[0]
             (calibrator,) = calibrated.calibrators

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
+from sklearn.ensemble import RandomForestClassifier
 from sklearn.model_selection import train_test_split
 from sklearn.pipeline import Pipeline
 from tqdm import tqdm
@@ -17,12 +18,13 @@ from retention import features
 from retention.errors import InvalidInput
 from retention.ml.artifacts import Manifest, library_versions
 from retention.ml.baseline import build_baseline
+from retention.ml.calibration import fit_out_of_bag, oob_probabilities
 from retention.ml.evaluation import Labels, evaluate, permutation_drivers
 from retention.ml.fast import export_onnx
 from retention.ml.forest_parts import ForestParts, Vector
 from retention.ml.matrix import MODEL_COLUMNS, Matrix
-from retention.ml.pipeline import CV_FOLDS, RANDOM_SEED, build_pipeline
-from retention.ml.search import SearchSpace, search
+from retention.ml.pipeline import RANDOM_SEED, ForestParams, build_pipeline, with_sigmoid
+from retention.ml.search import SearchResult, SearchSpace, decide_calibration, search
 from retention.risk import RiskPolicy
 
 log = logging.getLogger(__name__)
@@ -56,7 +58,7 @@ def train_model(
     progress: bool | None = None,
     now: datetime | None = None,
 ) -> TrainingOutcome:
-    """Stratified split; hyperparameters and calibration chosen by CV on the training rows only."""
+    """Stratified split; hyperparameters and calibration chosen out-of-bag on the training rows only."""
     space = space or SearchSpace()
     _check_classes(data.labels)
     indexes = np.arange(len(data.labels))
@@ -66,15 +68,16 @@ def train_model(
     x_train, y_train = data.matrix[train_rows], data.labels[train_rows]
     x_test, y_test = data.matrix[test_rows], data.labels[test_rows]
     started = time.perf_counter()
-    fits = len(space.candidates()) * CV_FOLDS + CV_FOLDS + 1
+    fits = len(space.candidates(len(y_train))) + 1
     with tqdm(
         total=fits, unit="fit", desc="training", disable=None if progress is None else not progress
     ) as bar:
         chosen = search(x_train, y_train, space, on_fit=lambda: bar.update(1))
-        if not chosen.calibrate:
-            bar.total -= CV_FOLDS
-        pipeline = build_pipeline(chosen.best, calibrated=chosen.calibrate).fit(x_train, y_train)
-        bar.update(bar.total - bar.n)
+        forest_params = replace(chosen.best, n_estimators=space.final_trees)
+        forest = _final_forest(chosen, forest_params, x_train, y_train)
+        calibration = decide_calibration(oob_probabilities(forest.named_steps["forest"]), y_train)
+        pipeline = with_sigmoid(forest, calibration.sigmoid)
+        bar.update(max(0, bar.total - bar.n))
     log.info("searched and fitted on %d rows in %.1f s", len(y_train), time.perf_counter() - started)
     parts = ForestParts.of(pipeline)
     baseline = build_baseline().fit(x_train, y_train)
@@ -99,14 +102,48 @@ def train_model(
         libraries=library_versions(),
         training_rows=len(y_train),
         test_rows=len(y_test),
-        params={**chosen.best.as_dict(), "calibration": "sigmoid" if chosen.calibrate else None},
+        params={**forest_params.as_dict(), "calibration": "sigmoid" if calibration.sigmoid else None},
         metrics=report(pipeline),
         drivers=[asdict(d) for d in permutation_drivers(pipeline, x_test, y_test)],
         baseline_metrics=report(baseline),
-        search={"trials": chosen.trials, "calibration": chosen.calibration, "folds": CV_FOLDS},
+        search={
+            "method": "out-of-bag Brier",
+            "leaf_ladder": list(space.leaf_ladder(len(y_train))),
+            "search_trees": space.search_trees,
+            "trials": chosen.trials,
+            "calibration": calibration.evidence,
+            "forest": forest_size(parts.forest),
+        },
         training_seconds=round(time.perf_counter() - started, 1),
     )
     return TrainingOutcome(pipeline=pipeline, onnx_graph=export_onnx(parts), manifest=manifest)
+
+
+def _final_forest(chosen: SearchResult, params: ForestParams, matrix: Matrix, labels: Labels) -> Pipeline:
+    """The chosen forest at the final tree count, with out-of-bag predictions for the calibration decision.
+
+    Growing the search's forest on (warm start) gives the very trees a fresh fit with the same seed
+    would, and saves refitting the ones already grown.
+    """
+    if params.n_estimators == chosen.best.n_estimators:
+        return chosen.fitted
+    if params.n_estimators < chosen.best.n_estimators:
+        return fit_out_of_bag(build_pipeline(params, oob=True), matrix, labels)
+    forest = chosen.fitted.named_steps["forest"]
+    forest.set_params(n_estimators=params.n_estimators, warm_start=True)
+    fit_out_of_bag(chosen.fitted, matrix, labels)
+    forest.set_params(warm_start=False)
+    return chosen.fitted
+
+
+def forest_size(forest: RandomForestClassifier) -> dict[str, int]:
+    """Trees, nodes and leaves of a fitted forest: what scoring and explaining it cost."""
+    trees = [estimator.tree_ for estimator in forest.estimators_]
+    return {
+        "trees": len(trees),
+        "nodes": sum(int(t.node_count) for t in trees),
+        "leaves": sum(int(t.n_leaves) for t in trees),
+    }
 
 
 def _check_classes(labels: Labels) -> None:
