@@ -21,7 +21,7 @@ from retention.ml.truth import read_truth
 from retention.runtime import Runtime, build_runtime
 from retention.services import models as model_service
 from retention.services.predict_file import predict_file
-from retention.services.scoring import score_all_customers
+from retention.services.scoring import Scope, score_customers
 from retention.storage import customers as customer_store
 from retention.storage import migrate
 
@@ -58,10 +58,10 @@ def db_upgrade() -> None:
     typer.echo(f"database at revision {migrate.current_revision(runtime.engine)}")
 
 
-def _score_if_model(runtime: Runtime) -> None:
+def _score_if_model(runtime: Runtime, scope: Scope = Scope.ALL) -> None:
     if runtime.refresh_active_model() or runtime.active_version:
-        count = score_all_customers(
-            engine=runtime.engine, model=runtime.active_model(), policy=runtime.policy, progress=None
+        count = score_customers(
+            engine=runtime.engine, model=runtime.active_model(), policy=runtime.policy, scope=scope
         )
         typer.echo(f"scored {count:,} customers with model {runtime.active_version}")
 
@@ -99,7 +99,8 @@ def seed(
     if report.refused:
         raise typer.Exit(1)
     if score:
-        _score_if_model(runtime)
+        # Only the customers the file added or changed: the import cleared a changed customer's risk.
+        _score_if_model(runtime, Scope.UNSCORED)
 
 
 @app.command()

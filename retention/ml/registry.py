@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -19,12 +21,23 @@ from retention.ml.matrix import Matrix
 
 @dataclass(frozen=True)
 class LoadedModel:
-    """A verified, opened model version with its fast scorer and explainer ready."""
+    """A verified, opened model version; its fast scorer and explainer are built on first use.
+
+    Batch scoring needs only the explainer (it computes probabilities itself), so it never pays for the
+    ONNX sessions; a request path that never explains never pays for the leaf tables.
+    """
 
     manifest: Manifest
     pipeline: Pipeline
-    fast: FastScorer
-    explainer: ForestExplainer
+    onnx_graph: Callable[[], bytes]  # reads and verifies the graph when first asked
+
+    @cached_property
+    def fast(self) -> FastScorer:
+        return FastScorer(self.onnx_graph(), ForestParts.of(self.pipeline).calibration)
+
+    @cached_property
+    def explainer(self) -> ForestExplainer:
+        return ForestExplainer(ForestParts.of(self.pipeline))
 
     @property
     def version(self) -> str:
@@ -55,13 +68,12 @@ class ModelRegistry:
                 return cached
             manifest = read_manifest(self.model_dir, version)
             pipeline = load_pipeline(self.model_dir, manifest)
-            graph = load_onnx_graph(self.model_dir, manifest)
-            parts = ForestParts.of(pipeline)
+            ForestParts.of(pipeline)  # refuse a pipeline of the wrong shape now, not at first use
+            model_dir = self.model_dir
             model = LoadedModel(
                 manifest=manifest,
                 pipeline=pipeline,
-                fast=FastScorer(graph, parts.calibration),
-                explainer=ForestExplainer(parts),
+                onnx_graph=lambda: load_onnx_graph(model_dir, manifest),
             )
             self._loaded[version] = model
             return model
