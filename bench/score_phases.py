@@ -28,7 +28,7 @@ class PhaseClock:
     def add(self, phase: str, seconds: float) -> None:
         """Adds to `phase` of the calling thread."""
         name = threading.current_thread().name
-        role = "main" if threading.current_thread() is threading.main_thread() else name.split("-")[0]
+        role = "main" if threading.current_thread() is threading.main_thread() else name.split("_")[0]
         self.seconds[f"{role}:{phase}"] += seconds
         self.counts[f"{role}:{phase}"] += 1
 

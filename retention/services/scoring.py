@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+from collections.abc import Iterator
 from datetime import UTC, datetime
 
 from sqlalchemy import Engine
@@ -70,15 +71,18 @@ def score_customers(
     writer.start()
     # tqdm's disable=None hides the bar when stderr is not a terminal.
     hidden = None if progress is None else not progress
+    reader = _Reader(engine, scope, chunk_size, after_pk)
+    reader.start()
     try:
-        with engine.connect() as reader, tqdm(unit="customer", disable=hidden) as bar:
-            chunks = iter_feature_chunks(reader, scope=scope, chunk_size=chunk_size, after_pk=after_pk)
-            for chunk in chunks:
-                # The model works on chunk k+1 while the writer thread stores chunk k.
+        with tqdm(unit="customer", disable=hidden) as bar:
+            # Three stages on their own threads: the reader fetches chunk k+1 while the model scores
+            # chunk k and the writer stores chunk k-1.
+            for chunk in reader:
                 writer.put(scored_batch(chunk, model, policy))
                 bar.update(len(chunk.customer_pks))
         writer.finish()
     except BaseException:
+        reader.stop()
         writer.finish(raising=False)
         # Resumable: the next run of this scope and version continues where this one stopped.
         _close_run(engine, run_id, run_store.INTERRUPTED)
@@ -137,6 +141,46 @@ def _close_run(engine: Engine, run_id: int, state: str) -> int:
         scored = run_store.snapshots_in_run(connection, run_id)
         run_store.finish_run(connection, run_id, state=state, customers_scored=scored, now=datetime.now(UTC))
     return scored
+
+
+class _Reader(threading.Thread):
+    """Fetches the scope's chunks ahead of the model; iterating re-raises its failure in the caller."""
+
+    def __init__(self, engine: Engine, scope: Scope, chunk_size: int, after_pk: int) -> None:
+        super().__init__(name="score-reader", daemon=True)
+        self.engine, self.scope, self.chunk_size, self.after_pk = engine, scope, chunk_size, after_pk
+        self.ready: queue.Queue[FeatureChunk | BaseException | None] = queue.Queue(maxsize=PENDING_CHUNKS)
+        self.stopping = threading.Event()
+
+    def run(self) -> None:
+        try:
+            with self.engine.connect() as connection:
+                chunks = iter_feature_chunks(
+                    connection, scope=self.scope, chunk_size=self.chunk_size, after_pk=self.after_pk
+                )
+                for chunk in chunks:
+                    if self.stopping.is_set():
+                        return
+                    self.ready.put(chunk)
+            self.ready.put(None)
+        except BaseException as exc:  # handed to the caller by __iter__
+            self.ready.put(exc)
+
+    def __iter__(self) -> Iterator[FeatureChunk]:
+        while (item := self.ready.get()) is not None:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+
+    def stop(self) -> None:
+        """Stop reading and wait for the thread (it may be blocked on a full queue: empty it)."""
+        self.stopping.set()
+        while self.is_alive():
+            try:
+                self.ready.get(timeout=0.1)
+            except queue.Empty:
+                pass
+        self.join()
 
 
 class _Writer(threading.Thread):
