@@ -80,7 +80,8 @@ def instrument(clock: PhaseClock) -> None:
         if hasattr(owner, name):
             setattr(owner, name, clock.timed(phase, getattr(owner, name)))
 
-    scoring.iter_feature_chunks = clock.timed_iterator("read", scoring.iter_feature_chunks)  # type: ignore[assignment]
+    name = "iter_feature_chunks"
+    setattr(scoring, name, clock.timed_iterator("read", getattr(scoring, name)))
     wrap(ModelRegistry, "load", "model load")
     wrap(explain.ForestExplainer, "__init__", "leaf tables (first use)")
     wrap(LoadedModel, "explain", "model.explain")
@@ -102,8 +103,53 @@ def instrument(clock: PhaseClock) -> None:
         finally:
             clock.add(f"server {_kind(sql)}", time.perf_counter() - started)
 
-    pymysql.connections.Connection.query = timed_query  # type: ignore[method-assign]
+    pymysql.connections.Connection.query = timed_query
     wrap(pymysql.connections.Connection, "commit", "COMMIT")
+
+
+def phase_lines(answer: dict[str, Any]) -> list[str]:
+    """Where the time of the in-process run went, thread by thread (the threads overlap)."""
+    wall, s, n = answer["wall"], answer["seconds"], answer["counts"]
+
+    def get(key: str) -> float:
+        return float(s.get(key, 0.0))
+
+    def line(label: str, part: float, what: str) -> str:
+        return f"{label:<20}{part:7.2f} s {100 * part / wall:5.1f} %  {what}"
+
+    explain, batch = get("main:model.explain"), get("main:scored_batch")
+    write, load = get("score-writer:write_snapshots"), get("score-writer:LOAD DATA")
+    tsv = get("score-writer:tsv + LOAD DATA") - load
+    update, select = get("score-writer:server UPDATE"), get("score-writer:server SELECT")
+    commit = get("score-writer:COMMIT")
+    return [
+        f"phases (in-process run: {wall:.1f} s wall, {answer['cpu']:.1f} s CPU of the process)",
+        line(
+            "  main", get("main:model load") + get("main:leaf tables (first use)"), "model load + leaf tables"
+        ),
+        line(
+            "",
+            explain,
+            f"model.explain x{n.get('main:model.explain', 0)} (trees on threads: "
+            f"{get('explain:trees'):.1f} s summed over them)",
+        ),
+        line("", batch - explain, "scores, tiers, contributions packed"),
+        line("", get("main:put"), "waiting for the writer (queue full)"),
+        line("", get("main:claim run") + get("main:close run"), "claim and close the run"),
+        line(
+            "  reader",
+            get("score-reader:read"),
+            f"read chunks x{n.get('score-reader:read', 0)} "
+            f"(SELECT on the wire + server + PyMySQL rows {get('score-reader:server SELECT'):.1f} s)",
+        ),
+        line("  writer", write, "write_snapshots, of which:"),
+        line("", tsv, "  TSV written (Python)"),
+        line("", load, "  LOAD DATA LOCAL INFILE into risk_scores (wire/server)"),
+        line("", update, "  UPDATE customers JOIN risk_scores (wire/server)"),
+        line("", select, "  SELECT max(id) before each chunk"),
+        line("", commit, f"COMMIT x{n.get('score-writer:COMMIT', 0)}"),
+        line("", wall - write - commit, "writer idle (waiting for a scored chunk)"),
+    ]
 
 
 def main() -> None:
