@@ -85,7 +85,10 @@ def score_customers(
         reader.stop()
         writer.finish(raising=False)
         # Resumable: the next run of this scope and version continues where this one stopped.
-        _close_run(engine, run_id, run_store.INTERRUPTED)
+        try:
+            _close_run(engine, run_id, run_store.INTERRUPTED)
+        except Exception:  # the database may be what failed; the run then stays "running", as resumable
+            log.warning("could not mark score run %d interrupted", run_id, exc_info=True)
         raise
     scored = _close_run(engine, run_id, run_store.SUCCEEDED)
     log.info("run %d scored %d customers (%s) with model %s", run_id, scored, scope.value, model.version)
