@@ -55,8 +55,9 @@ def test_seeding_new_customers_scores_those_customers_only(cli_on: ScoredDatabas
     assert {k: v for k, v in after.items() if k not in before} == {f"NEW{i:05d}": 1 for i in range(4)}
     assert {k: after[k] for k in before} == before
     with cli_on.engine.connect() as connection:
-        kinds = connection.execute(select(score_runs.c.kind).order_by(score_runs.c.id.desc())).scalars().first()
-    assert kinds == "unscored"
+        latest = select(score_runs.c.kind).order_by(score_runs.c.id.desc()).limit(1)
+        kind = connection.execute(latest).scalar_one()
+    assert kind == "unscored"
 
 
 def test_score_command_scores_every_customer_again(cli_on: ScoredDatabase) -> None:
