@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from sqlalchemy import ColumnElement, Connection, case, select
+from sqlalchemy import ColumnElement, Connection, case, func, select
 
 from retention.features import FEATURES, Kind
 from retention.storage.tables import customers
@@ -48,25 +48,47 @@ def _feature_expressions() -> list[ColumnElement[Any]]:
     return expressions
 
 
+# Above this share of unscored customers, walking the index costs more than scanning the table: each
+# index entry is a lookup of its row, in customer_id order rather than in the table's own order.
+INDEX_WALK_SHARE = 0.2
+
+
+def _unscored_by_index(connection: Connection) -> bool:
+    unscored = connection.execute(
+        select(func.count()).select_from(customers).where(customers.c.risk_probability.is_(None))
+    ).scalar_one()
+    total = connection.execute(select(func.count()).select_from(customers)).scalar_one()
+    return int(unscored) <= INDEX_WALK_SHARE * int(total)
+
+
 def iter_feature_chunks(
     connection: Connection, *, scope: Scope, chunk_size: int, after_pk: int = 0
 ) -> Iterator[FeatureChunk]:
     """Stream the customers of `scope` (primary key > after_pk for ALL) as feature matrices."""
     features = _feature_expressions()
+    key: ColumnElement[Any] = customers.c.id
+    query = select(customers.c.id, *features)
+    offset = 0
     if scope is Scope.ALL:
         # Primary-key ranges: a clustered-index scan, and a resumed run starts after its last chunk.
-        key: ColumnElement[Any] = customers.c.id
-        query = select(customers.c.id, *features).where(customers.c.id > after_pk)
-        offset = 0
-    else:
-        # Unscored customers are found through ix_customers_risk_order (risk_probability, customer_id),
-        # whose NULL entries are ordered by customer_id: keyset on that, so a chunk reads only its own
-        # rows however few customers are unscored among millions (a primary-key scan would read them all).
-        key = customers.c.customer_id
+        query = query.where(customers.c.id > after_pk)
+    elif _unscored_by_index(connection):
+        # A few unscored among many (an import's changes): ix_customers_risk_order (risk_probability,
+        # customer_id) holds them together, ordered by customer_id; keyset on that, so a chunk reads only
+        # its own rows (measured on 1,000,000 customers with 10,000 unscored: 1.5 s, against 2.9 s for a
+        # primary-key scan reading two columns).
+        key, offset = customers.c.customer_id, 1
         query = select(customers.c.id, customers.c.customer_id, *features).where(
             customers.c.risk_probability.is_(None)
         )
-        offset = 1
+    else:
+        # Most of the table unscored (a first import): scan it in primary-key order. Told to, because
+        # MariaDB would otherwise pick the index above and sort all its NULL entries for every chunk.
+        hint = "IGNORE INDEX (ix_customers_risk_order)"
+        query = query.where(customers.c.risk_probability.is_(None))
+        query = query.with_hint(customers, hint, dialect_name="mysql").with_hint(
+            customers, hint, dialect_name="mariadb"
+        )
     query = query.order_by(key)
     last: Any = None
     while True:

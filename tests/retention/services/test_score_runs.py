@@ -122,13 +122,17 @@ def test_an_unfinished_run_of_another_model_version_is_closed_as_failed_and_logg
     assert len(warnings) == 1 and "older-model" in warnings[0] and "failed" in warnings[0]
 
 
+@pytest.mark.parametrize(
+    "cleared",
+    [[3, 50, 51, 400, 777, 901, 1000], list(range(2, 1000, 2)) + list(range(1, 600, 2))],
+    ids=["a few: by the risk index", "most: by a table scan"],
+)
 def test_scoring_the_unscored_scope_stores_and_updates_only_the_unscored_customers(
-    scored_database: ScoredDatabase, model: LoadedModel
+    scored_database: ScoredDatabase, model: LoadedModel, cleared: list[int]
 ) -> None:
-    # given every customer scored, then 7 of them with their risk cleared (as an import of new profiles does)
+    # given every customer scored, then some with their risk cleared (as an import of changed profiles does)
     engine = scored_database.engine
     score_customers(engine=engine, model=model, policy=POLICY, progress=False)
-    cleared = [3, 50, 51, 400, 777, 901, 1000]
     with engine.begin() as connection:
         connection.execute(
             update(customers)
@@ -142,12 +146,18 @@ def test_scoring_the_unscored_scope_stores_and_updates_only_the_unscored_custome
         )
     before = set(_runs(engine))
 
-    # when the unscored customers are scored, three to a chunk
-    scored = score_customers(engine=engine, model=model, policy=POLICY, scope=Scope.UNSCORED, chunk_size=3)
+    # when the unscored customers are scored, a few to a chunk
+    scored = score_customers(
+        engine=engine,
+        model=model,
+        policy=POLICY,
+        scope=Scope.UNSCORED,
+        chunk_size=3 if len(cleared) < 10 else 64,
+    )
 
-    # then one new run stored exactly those 7, and no other customer's risk moved
+    # then one new run stored exactly those, and no other customer's risk moved
     (run_id,) = set(_runs(engine)) - before
-    assert scored == 7 and _runs(engine)[run_id][0] == run_store.SUCCEEDED
+    assert scored == len(cleared) and _runs(engine)[run_id][0] == run_store.SUCCEEDED
     assert _snapshots_per_customer(engine, run_id) == dict.fromkeys(cleared, 1)
     with engine.connect() as connection:
         now = dict(connection.execute(select(customers.c.id, customers.c.risk_scored_at)).all())
