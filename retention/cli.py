@@ -86,12 +86,13 @@ def db_upgrade() -> None:
     typer.echo(f"database at revision {migrate.current_revision(engine)}")
 
 
-def _score_if_model(runtime: Runtime) -> None:
-    from retention.services.scoring import score_all_customers
+def _score_if_model(runtime: Runtime, *, unscored_only: bool = False) -> None:
+    from retention.services.scoring import Scope, score_customers
 
+    scope = Scope.UNSCORED if unscored_only else Scope.ALL
     if runtime.refresh_active_model() or runtime.active_version:
-        count = score_all_customers(
-            engine=runtime.engine, model=runtime.active_model(), policy=runtime.policy, progress=None
+        count = score_customers(
+            engine=runtime.engine, model=runtime.active_model(), policy=runtime.policy, scope=scope
         )
         typer.echo(f"scored {count:,} customers with model {runtime.active_version}")
 
@@ -131,7 +132,8 @@ def seed(
     if report.refused:
         raise typer.Exit(1)
     if score:
-        _score_if_model(_runtime())
+        # Only the customers the file added or changed: the import cleared a changed customer's risk.
+        _score_if_model(_runtime(), unscored_only=True)
 
 
 @app.command()

@@ -10,16 +10,17 @@ scikit-learn does (measured before the fix: 27 of 5,000 rows off by up to 0.006)
 from __future__ import annotations
 
 import copy
+from typing import TYPE_CHECKING
 
 import numpy as np
-import onnxruntime as ort
-from skl2onnx import to_onnx
-from skl2onnx.common.data_types import FloatTensorType
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.pipeline import Pipeline
 
 from retention.ml.forest_parts import ForestParts, Sigmoid, Vector
 from retention.ml.matrix import MODEL_COLUMNS, Matrix
+
+if TYPE_CHECKING:
+    import onnxruntime as ort
 
 INPUT_NAME = "features"
 ONNX_OPSETS = {"": 17, "ai.onnx.ml": 3}
@@ -42,6 +43,10 @@ def _with_float32_thresholds(forest: RandomForestClassifier) -> RandomForestClas
 
 def export_onnx(parts: ForestParts) -> bytes:
     """The encode → forest part of a model as an ONNX graph taking the feature matrix as float32."""
+    # Imported here (and onnxruntime in _session): batch scoring never needs them, and they weigh ~55 MB.
+    from skl2onnx import to_onnx
+    from skl2onnx.common.data_types import FloatTensorType
+
     forest = _with_float32_thresholds(parts.forest)
     graph = to_onnx(
         Pipeline([("encode", parts.encode), ("forest", forest)]),
@@ -56,6 +61,8 @@ SINGLE_ROWS = 64
 
 
 def _session(graph: bytes, threads: int) -> ort.InferenceSession:
+    import onnxruntime as ort
+
     options = ort.SessionOptions()
     options.intra_op_num_threads = threads
     options.inter_op_num_threads = 1

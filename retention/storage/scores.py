@@ -2,27 +2,23 @@
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
-from sqlalchemy import Connection, and_, insert, update
+from sqlalchemy import Connection, func, insert, select, update
 
 from retention.records import RiskTier
 from retention.storage.bulk import driver_value, execute_many
 from retention.storage.customers import naive_utc
+from retention.storage.snapshot_load import load_file
 from retention.storage.tables import customers, risk_scores
 
-_SNAPSHOT_COLUMNS = (
-    "customer_pk",
-    "run_id",
-    "model_version",
-    "probability",
-    "score",
-    "tier",
-    "contributions",
-    "scored_at",
-)
+_VARYING = ("customer_pk", "probability", "score", "tier", "contributions")
+_SNAPSHOT_COLUMNS = (*_VARYING, "run_id", "model_version", "scored_at")
+_NULL = "\\N"  # LOAD DATA's NULL
 
 
 @dataclass(frozen=True)
@@ -36,48 +32,72 @@ class NewSnapshot:
     contributions: bytes | None = None  # see retention.storage.contributions
 
 
+@dataclass(frozen=True)
+class ScoredBatch:
+    """Many customers' scores column by column, as batch scoring produces them (no object per row)."""
+
+    customer_pks: Sequence[int]
+    probabilities: Sequence[float]
+    scores: Sequence[int]
+    tiers: Sequence[str]  # RiskTier values
+    contributions: Sequence[bytes | None]
+
+    @classmethod
+    def of(cls, snapshots: Sequence[NewSnapshot]) -> ScoredBatch:
+        """The same scores, from one object per customer."""
+        return cls(
+            customer_pks=[s.customer_pk for s in snapshots],
+            probabilities=[s.probability for s in snapshots],
+            scores=[s.score for s in snapshots],
+            tiers=[s.tier.value for s in snapshots],
+            contributions=[s.contributions for s in snapshots],
+        )
+
+
+class BulkFile:
+    """Where a writer that uses LOAD DATA puts each chunk's file (one reused file in a private folder)."""
+
+    def __init__(self) -> None:
+        self._folder = tempfile.TemporaryDirectory(prefix="retention-scores-")
+        self.path = Path(self._folder.name) / "snapshots.tsv"
+
+    def close(self) -> None:
+        """Remove the folder and its file."""
+        self._folder.cleanup()
+
+
 def write_snapshots(
     connection: Connection,
-    snapshots: Sequence[NewSnapshot],
+    snapshots: Sequence[NewSnapshot] | ScoredBatch,
     *,
     run_id: int,
     model_version: str,
     scored_at: datetime,
+    bulk_file: BulkFile | None = None,
 ) -> None:
-    """Append one history row per snapshot and copy it onto the customer row, in the caller's transaction."""
-    if not snapshots:
+    """Append one history row per customer and copy it onto the customer row, in the caller's transaction.
+
+    A customer who already has a snapshot in this run is skipped (unique run_id, customer_pk), so a
+    resumed run never stores anyone twice. With `bulk_file` (the connection must come from
+    `snapshot_load.load_data_engine`) rows go by LOAD DATA, else by executemany.
+    """
+    batch = snapshots if isinstance(snapshots, ScoredBatch) else ScoredBatch.of(snapshots)
+    if not batch.customer_pks:
         return
     stamp = naive_utc(scored_at)
-    stored_stamp = driver_value(connection, risk_scores.c.scored_at, stamp)
-    execute_many(
-        connection,
-        insert(risk_scores),
-        _SNAPSHOT_COLUMNS,
-        [
-            {
-                "customer_pk": s.customer_pk,
-                "run_id": run_id,
-                "model_version": model_version,
-                "probability": s.probability,
-                "score": s.score,
-                "tier": s.tier.value,
-                "contributions": s.contributions,
-                "scored_at": stored_stamp,
-            }
-            for s in snapshots
-        ],
-    )
+    # Rows this call inserts get ids above every id there is now; with the run id, that finds exactly them.
+    before = connection.execute(select(func.coalesce(func.max(risk_scores.c.id), 0))).scalar_one()
+    if bulk_file is not None:
+        _load(connection, batch, bulk_file.path, run_id, model_version, stamp)
+    else:
+        _insert_many(connection, batch, run_id, model_version, stamp)
     # One set-based UPDATE … JOIN per chunk: per-row UPDATEs would cost a round trip each.
-    pks = [s.customer_pk for s in snapshots]
     connection.execute(
         update(customers)
         .where(
-            and_(
-                customers.c.id == risk_scores.c.customer_pk,
-                risk_scores.c.customer_pk.between(min(pks), max(pks)),
-                risk_scores.c.run_id == run_id,
-                risk_scores.c.scored_at == stamp,
-            )
+            customers.c.id == risk_scores.c.customer_pk,
+            risk_scores.c.id > before,
+            risk_scores.c.run_id == run_id,
         )
         .values(
             risk_probability=risk_scores.c.probability,
@@ -86,4 +106,57 @@ def write_snapshots(
             risk_model_version=risk_scores.c.model_version,
             risk_scored_at=risk_scores.c.scored_at,
         )
+    )
+
+
+def _insert_many(
+    connection: Connection, batch: ScoredBatch, run_id: int, model_version: str, stamp: datetime
+) -> None:
+    stored_stamp = driver_value(connection, risk_scores.c.scored_at, stamp)
+    fixed = (run_id, model_version, stored_stamp)
+    rows = [
+        dict(zip(_SNAPSHOT_COLUMNS, (*varying, *fixed), strict=True))
+        for varying in zip(
+            batch.customer_pks,
+            batch.probabilities,
+            batch.scores,
+            batch.tiers,
+            batch.contributions,
+            strict=True,
+        )
+    ]
+    # A customer already stored in this run keeps its snapshot (unique run_id, customer_pk).
+    statement = insert(risk_scores).prefix_with("IGNORE", dialect="mysql")
+    statement = statement.prefix_with("IGNORE", dialect="mariadb").prefix_with("OR IGNORE", dialect="sqlite")
+    execute_many(connection, statement, _SNAPSHOT_COLUMNS, rows)
+
+
+def _load(
+    connection: Connection, batch: ScoredBatch, path: Path, run_id: int, model_version: str, stamp: datetime
+) -> None:
+    # repr() of a float is the shortest text that reads back as the same double; bytes go as hex.
+    lines = [
+        f"{pk}\t{probability!r}\t{score}\t{tier}\t{packed.hex() if packed is not None else _NULL}\n"
+        for pk, probability, score, tier, packed in zip(
+            batch.customer_pks,
+            batch.probabilities,
+            batch.scores,
+            batch.tiers,
+            batch.contributions,
+            strict=True,
+        )
+    ]
+    path.write_text("".join(lines), encoding="utf-8")
+    load_file(
+        connection,
+        path,
+        table=risk_scores.name,
+        fields=("customer_pk", "probability", "score", "tier", "@contributions"),
+        assignments={
+            "contributions": "UNHEX(@contributions)",
+            "run_id": "%s",
+            "model_version": "%s",
+            "scored_at": "%s",
+        },
+        parameters=(run_id, model_version, stamp),
     )
