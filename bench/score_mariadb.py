@@ -212,6 +212,35 @@ def _held(lock: Path | None) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+def _copy_version_record(source: URL, target: URL, version: str) -> None:
+    """The training database's record of `version` (the digests a load trusts) into the scored one.
+
+    The model is trained on a database of its first customers only; the scored database must vouch
+    for the same files, as an operator's second database would after copying a version on purpose.
+    """
+    from retention.storage import migrate
+    from retention.storage import models as model_store
+    from retention.storage.customers import now_utc
+    from retention.storage.engine import make_engine
+
+    source_engine, target_engine = (
+        make_engine(source.render_as_string(False)),
+        make_engine(target.render_as_string(False)),
+    )
+    try:
+        with source_engine.connect() as connection:
+            record = model_store.version_record(connection, version)
+        if record is None:
+            raise SystemExit(f"the training database has no record of {version}")
+        migrate.upgrade(target_engine)
+        with target_engine.begin() as connection:
+            if model_store.version_record(connection, version) is None:
+                model_store.record_version(connection, record, now=now_utc())
+    finally:
+        source_engine.dispose()
+        target_engine.dispose()
+
+
 def main(argv: list[str] | None = None) -> int:
     """Runs the benchmark and prints its figures and the command that reproduces them."""
     from retention.ml.artifacts import list_manifests
@@ -238,6 +267,7 @@ def main(argv: list[str] | None = None) -> int:
         manifest = next(m for m in list_manifests(model_dir) if m.version == version)
         if args.database is None:
             _retention(bench_env, "seed", "--csv", str(full), "--no-score")
+        _copy_version_record(train_url, url, version)
         _retention(bench_env, "models", "activate", version)
         figures, load = [], os.getloadavg()[0]
         with _held(args.lock):
