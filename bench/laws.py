@@ -79,16 +79,16 @@ def _interaction(c: Columns) -> FloatArray:
 
 def _thresholds(c: Columns) -> FloatArray:
     p = np.full(len(c["tenure_months"]), 0.08)
-    p = np.where(np.asarray(c["monthly_active_days"]) < 6, 0.45, p)
-    p = np.where(np.asarray(c["unresolved_tickets"]) >= 3, np.maximum(p, 0.6), p)
-    p = np.where((np.asarray(c["tenure_months"]) < 4) & (p < 0.3), 0.3, p)
+    p = np.where(np.asarray(c["monthly_active_days"], dtype=np.float64) < 6, 0.45, p)
+    p = np.where(np.asarray(c["unresolved_tickets"], dtype=np.float64) >= 3, np.maximum(p, 0.6), p)
+    p = np.where((np.asarray(c["tenure_months"], dtype=np.float64) < 4) & (p < 0.3), 0.3, p)
     return np.where(np.asarray(c["discount_applied"]) == 1, p * 0.6, p)
 
 
 def _noisy(c: Columns) -> FloatArray:
     def z(name: str) -> FloatArray:
         values = np.log1p(np.asarray(c[name], dtype=np.float64))
-        return (values - values.mean()) / (values.std() or 1.0)
+        return np.asarray((values - values.mean()) / (values.std() or 1.0), dtype=np.float64)
 
     logit = -0.8 - 0.25 * z("login_frequency") + 0.2 * z("last_login_days") + 0.15 * z("support_ticket_count")
     logit += -0.15 * z("tenure_months") + 0.1 * z("monthly_charges") + 0.2 * c["payment_failures"].clip(0, 3)

@@ -5,9 +5,11 @@ Kept free of numpy and the model, so a benchmark's measured child process pays f
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import resource
 import shlex
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -46,3 +48,20 @@ def verdict(ok: bool) -> str:
 def reproduce(module: str, argv: Sequence[str]) -> str:
     """The command line that reruns a benchmark with the same arguments."""
     return shlex.join([".venv/bin/python", "-m", module, *argv])
+
+
+BENCH_LOCK = Path("/tmp/retention-bench.lock")
+
+
+@contextlib.contextmanager
+def held(lock: Path | None) -> Iterator[None]:
+    """The bench lock (a flock on `lock`) around a measured part, so benches never share the cores."""
+    if lock is None:
+        yield
+        return
+    with lock.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)

@@ -21,8 +21,6 @@ Targets: <= 45 s and <= 600 MB for 1,000,000 customers (issue 9).
 from __future__ import annotations
 
 import argparse
-import contextlib
-import fcntl
 import json
 import os
 import signal
@@ -32,13 +30,12 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy.engine import URL, make_url
 
-from bench.process import connect, reproduce, verdict
+from bench.process import connect, held, reproduce, verdict
 from bench.score_phases import phase_lines
 
 TARGET_SECONDS, TARGET_MB = 45.0, 600.0
@@ -198,20 +195,6 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-@contextlib.contextmanager
-def _held(lock: Path | None) -> Iterator[None]:
-    """The bench lock, around the measured part only (imports and training run outside it)."""
-    if lock is None:
-        yield
-        return
-    with lock.open("a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
 def _copy_version_record(source: URL, target: URL, version: str) -> None:
     """The training database's record of `version` (the digests a load trusts) into the scored one.
 
@@ -270,7 +253,7 @@ def main(argv: list[str] | None = None) -> int:
         _copy_version_record(train_url, url, version)
         _retention(bench_env, "models", "activate", version)
         figures, load = [], os.getloadavg()[0]
-        with _held(args.lock):
+        with held(args.lock):
             for _ in range(args.runs):
                 reset(url, server)
                 figures.append(timed_process([RETENTION, "score"], bench_env))

@@ -17,40 +17,22 @@ Targets at 100,000 rows: AUC >= 0.985x and Brier <= 1.03x the best; the command 
 from __future__ import annotations
 
 import argparse
-import fcntl
 import json
 import os
 import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from bench.laws import LAWS, write_law
-from bench.process import reproduce, verdict
+from bench.process import BENCH_LOCK, held, reproduce, verdict
 
-LOCK = Path("/tmp/retention-bench.lock")
 AUC_TARGET, BRIER_TARGET, SECONDS_TARGET = 0.985, 1.03, 180.0
 TARGET_ROWS = 100_000
 # The console script users run, from the interpreter running this bench (PYTHONPATH passes through).
 RETENTION = [str(Path(sys.executable).with_name("retention"))]
-
-
-@contextmanager
-def bench_lock(enabled: bool) -> Iterator[None]:
-    """Hold /tmp/retention-bench.lock for one measured run, so other benches do not share the cores."""
-    if not enabled:
-        yield
-        return
-    with LOCK.open("a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def _environment(folder: Path) -> dict[str, str]:
@@ -178,7 +160,7 @@ def _needs_boosting(run: dict[str, Any], rows: int, mode: str) -> bool:
 
 def _timing(args: argparse.Namespace) -> list[str]:
     """The `retention train` wall time on --time-rows rows, median of --time-runs fresh databases."""
-    with bench_lock(not args.no_lock):
+    with held(None if args.no_lock else BENCH_LOCK):
         runs = [train_once(args.time_law, args.time_rows, args.work) for _ in range(args.time_runs)]
     times = [run["seconds"] for run in runs]
     median = statistics.median(times)
@@ -204,7 +186,7 @@ def main(argv: list[str] | None = None) -> int:
     args.work.mkdir(parents=True, exist_ok=True)
     for law in args.laws.split(","):
         # One hold of the lock per law (both sizes, a few minutes): fewer waits behind other benches.
-        with bench_lock(not args.no_lock):
+        with held(None if args.no_lock else BENCH_LOCK):
             reports = []
             for rows in [int(r) for r in args.rows.split(",") if r]:
                 run = train_once(law, rows, args.work)
