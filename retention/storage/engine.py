@@ -36,8 +36,8 @@ def make_engine(database_url: str) -> Engine:
 def local_infile_engine(engine: Engine) -> Engine:
     """An unpooled engine on the same MySQL/MariaDB database whose connections may LOAD DATA LOCAL.
 
-    Only the importer uses it, for one connection that sends a file it wrote itself (see
-    retention.storage.staged); dispose of it when done.
+    Only the bulk writers use it (the importer, retention.storage.staged; batch scoring,
+    retention.storage.snapshot_load), each sending files it wrote itself; dispose of it when done.
     """
     return create_engine(
         engine.url, poolclass=NullPool, connect_args={**_MYSQL_CONNECT_ARGS, "local_infile": True}

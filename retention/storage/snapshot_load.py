@@ -14,7 +14,9 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, text
+from sqlalchemy import Connection, Engine, text
+
+from retention.storage.engine import local_infile_engine
 
 log = logging.getLogger(__name__)
 
@@ -28,14 +30,7 @@ def load_data_engine(engine: Engine) -> Engine | None:
     if not enabled:
         log.info("the server has local_infile off: bulk writes use executemany (slower)")
         return None
-    # The same timeouts as make_engine; one connection is all a bulk writer uses.
-    return create_engine(
-        engine.url,
-        pool_pre_ping=True,
-        pool_size=1,
-        max_overflow=0,
-        connect_args={"connect_timeout": 10, "read_timeout": 600, "write_timeout": 600, "local_infile": True},
-    )
+    return local_infile_engine(engine)
 
 
 def load_file(
