@@ -11,12 +11,13 @@ from graphql_api.analytics import AnalyticsQuery
 from graphql_api.customers import CustomerQuery
 from graphql_api.errors import MaskUnexpectedErrors
 from graphql_api.limits import DocumentGate, PreparedDocuments
+from graphql_api.listing import ListingQuery
 from graphql_api.model import ActiveModelQuery, ModelQuery
 from graphql_api.risk import RiskQuery
 
 
 @strawberry.type
-class Query(CustomerQuery, RiskQuery, AnalyticsQuery, ModelQuery, ActiveModelQuery):
+class Query(CustomerQuery, ListingQuery, RiskQuery, AnalyticsQuery, ModelQuery, ActiveModelQuery):
     """Every query, composed from the per-domain classes."""
 
 

@@ -1,0 +1,58 @@
+"""The Customer type: one field per declared profile column, plus what the model says about the customer."""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+import strawberry
+from strawberry.tools import create_type
+from strawberry.types.field import StrawberryField
+
+from graphql_api.risk import RiskScore
+from retention import features
+from retention.features import Kind
+from retention.records import Customer as CustomerRecord
+
+_PYTHON_TYPES: dict[Kind, type] = {
+    Kind.TEXT: str,
+    Kind.CATEGORY: str,
+    Kind.INT: int,
+    Kind.FLOAT: float,
+    Kind.FLAG: bool,
+}
+
+
+def _profile_field(column: features.Column) -> StrawberryField:
+    def resolve(root: CustomerRecord) -> Any:
+        value = root.profile[column.name]
+        return bool(value) if column.kind is Kind.FLAG and value is not None else value
+
+    python_type = _PYTHON_TYPES[column.kind]
+    resolve.__name__ = column.name
+    resolve.__annotations__ = {
+        "root": CustomerRecord,
+        "return": python_type if column.required else python_type | None,
+    }
+    return cast(StrawberryField, strawberry.field(resolver=resolve, description=column.description))
+
+
+def _id(root: CustomerRecord) -> strawberry.ID:
+    return strawberry.ID(root.customer_id)
+
+
+def _risk(root: CustomerRecord) -> RiskScore | None:
+    return RiskScore.from_record(root.risk) if root.risk else None
+
+
+Customer = create_type(
+    "Customer",
+    [
+        cast(StrawberryField, strawberry.field(resolver=_id, name="id", description="The customer's id.")),
+        *(_profile_field(column) for column in features.PROFILE_COLUMNS),
+        cast(
+            StrawberryField,
+            strawberry.field(resolver=_risk, name="risk", description="Latest risk; null until scored."),
+        ),
+    ],
+    description="A customer profile as imported, with its latest churn risk.",
+)
