@@ -9,6 +9,7 @@ from graphql import GraphQLError
 
 from graphql_api.analytics import AnalyticsQuery
 from graphql_api.customers import CustomerQuery
+from graphql_api.enums import describe_core_enums
 from graphql_api.errors import MaskUnexpectedErrors
 from graphql_api.limits import DocumentGate, PreparedDocuments
 from graphql_api.listing import ListingQuery
@@ -16,7 +17,7 @@ from graphql_api.model import ActiveModelQuery, ModelQuery
 from graphql_api.risk import RiskQuery
 
 
-@strawberry.type
+@strawberry.type(description="Every query: customers, risk, analytics and the model.")
 class Query(CustomerQuery, ListingQuery, RiskQuery, AnalyticsQuery, ModelQuery, ActiveModelQuery):
     """Every query, composed from the per-domain classes."""
 
@@ -31,6 +32,7 @@ class RetentionSchema(strawberry.Schema):
 
 def build_schema() -> strawberry.Schema:
     """The Retention GraphQL schema, with its own cache of prepared documents."""
+    describe_core_enums()
     documents = PreparedDocuments()
     return RetentionSchema(
         query=Query,
