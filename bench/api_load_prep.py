@@ -1,0 +1,46 @@
+"""The API load bench's database and key, made with the CLI exactly as a user makes them."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+CLI = [sys.executable, "-c", "from retention.cli import main; main()"]
+BUNDLED_SEEDS = 5000
+
+
+def cli_env(database_url: str, model_dir: Path, **settings: str) -> dict[str, str]:
+    """The environment every command and server of one bench run shares."""
+    extra = {f"RETENTION_{name.upper()}": value for name, value in settings.items()}
+    return {
+        **os.environ,
+        "RETENTION_DATABASE_URL": database_url,
+        "RETENTION_MODEL_DIR": str(model_dir),
+        **extra,
+    }
+
+
+def run_cli(env: dict[str, str], *args: str) -> str:
+    """One `retention …` command; its stdout; exits with its stderr when it fails."""
+    done = subprocess.run([*CLI, *args], env=env, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise SystemExit(f"retention {' '.join(args)} failed:\n{done.stderr.strip()}")
+    return done.stdout
+
+
+def prepare(env: dict[str, str], customers: int, trees: int) -> None:
+    """Schema, customers (the bundled seeds, or N generated), a trained active model, every score."""
+    run_cli(env, "db", "upgrade")
+    if customers == BUNDLED_SEEDS:
+        run_cli(env, "seed", "--no-score")
+    else:
+        run_cli(env, "seed", "--generate", str(customers), "--no-score")
+    run_cli(env, "train", "--trees", str(trees))
+    run_cli(env, "score")
+
+
+def create_key(env: dict[str, str], name: str) -> str:
+    """A fresh admin key (every query allowed); the CLI prints it alone on its last line."""
+    return run_cli(env, "apikey", "create", "--name", name, "--scope", "admin").strip().splitlines()[-1]
