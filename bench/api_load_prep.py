@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from pathlib import Path
 
-CLI = [sys.executable, "-c", "from retention.cli import main; main()"]
+from bench.process import RETENTION_CLI
+
+CLI = [RETENTION_CLI]
 BUNDLED_SEEDS = 5000
 
 

@@ -15,7 +15,7 @@ from sqlalchemy import create_engine, select
 from sqlalchemy.engine import make_url
 
 from bench.api_load_prep import CLI
-from bench.process import connect
+from bench.process import connect, create_database
 from retention.ml.matrix import MODEL_COLUMNS
 from retention.storage.tables import customers
 
@@ -84,10 +84,6 @@ def recreate_mysql(url: str) -> None:
     parsed = make_url(url)
     server = connect(parsed.set(database=None))
     try:
-        with server.cursor() as cursor:
-            cursor.execute(f"DROP DATABASE IF EXISTS `{parsed.database}`")
-            cursor.execute(
-                f"CREATE DATABASE `{parsed.database}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"
-            )
+        create_database(server, str(parsed.database), replace=True)
     finally:
         server.close()

@@ -33,7 +33,7 @@ from typing import Any
 
 from sqlalchemy.engine import URL, make_url
 
-from bench.process import connect, reproduce, verdict
+from bench.process import RETENTION_CLI, connect, create_database, reproduce, verdict
 from retention.features import CSV_HEADER
 from retention.storage import migrate
 from retention.storage.engine import make_engine
@@ -41,7 +41,7 @@ from retention.storage.engine import make_engine
 TARGET_RATIO = 1.5
 TARGET_PEAK_MB = 300
 REPO = Path(__file__).resolve().parents[1]
-RETENTION = Path(sys.executable).with_name("retention")
+RETENTION = RETENTION_CLI
 DIRTY_ENOUGH = 50  # pages; the server's own background writes keep a few dirty
 
 
@@ -57,8 +57,7 @@ def fresh_database(server: URL, name: str) -> Iterator[URL]:
     """A new, migrated database on the server, dropped afterwards."""
     admin = connect(server.set(database=None))
     try:
-        with admin.cursor() as cursor:
-            cursor.execute(f"CREATE DATABASE {name} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci")
+        create_database(admin, name)
         url = server.set(database=name)
         engine = make_engine(url.render_as_string(hide_password=False))
         migrate.upgrade(engine)
@@ -113,7 +112,7 @@ def run_cli(url: URL, path: Path) -> tuple[float, float, str]:
         "RETENTION_DATABASE_URL": url.render_as_string(hide_password=False),
         "PYTHONPATH": str(REPO),
     }
-    command = [str(RETENTION), "seed", "--csv", str(path), "--no-score"]
+    command = [RETENTION, "seed", "--csv", str(path), "--no-score"]
     peak = 0.0
     started = time.perf_counter()
     child = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)

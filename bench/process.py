@@ -9,6 +9,7 @@ import contextlib
 import fcntl
 import resource
 import shlex
+import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -38,6 +39,18 @@ def connect(url: URL) -> pymysql.connections.Connection[Any]:
         database=url.database,
         charset="utf8mb4",
     )
+
+
+RETENTION_CLI = str(Path(sys.executable).with_name("retention"))
+"""The `retention` console script of this venv: every bench runs the CLI as a user does."""
+
+
+def create_database(admin: pymysql.connections.Connection[Any], name: str, *, replace: bool = False) -> None:
+    """A new utf8mb4 database on the admin connection's server; with `replace`, any old one dropped first."""
+    with admin.cursor() as cursor:
+        if replace:
+            cursor.execute(f"DROP DATABASE IF EXISTS `{name}`")
+        cursor.execute(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci")
 
 
 def verdict(ok: bool) -> str:

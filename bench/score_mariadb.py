@@ -35,12 +35,12 @@ from typing import Any
 
 from sqlalchemy.engine import URL, make_url
 
-from bench.process import connect, held, reproduce, verdict
+from bench.process import RETENTION_CLI, connect, held, reproduce, verdict
 from bench.score_phases import phase_lines
 
 TARGET_SECONDS, TARGET_MB = 45.0, 600.0
 OUT = Path("bench/out/score_mariadb")
-RETENTION = str(Path(sys.executable).with_name("retention"))
+RETENTION = RETENTION_CLI
 
 
 def _sql(url: URL, statement: str) -> Any:

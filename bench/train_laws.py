@@ -27,12 +27,12 @@ from pathlib import Path
 from typing import Any
 
 from bench.laws import LAWS, write_law
-from bench.process import BENCH_LOCK, held, reproduce, verdict
+from bench.process import BENCH_LOCK, RETENTION_CLI, held, reproduce, verdict
 
 AUC_TARGET, BRIER_TARGET, SECONDS_TARGET = 0.985, 1.03, 180.0
 TARGET_ROWS = 100_000
 # The console script users run, from the interpreter running this bench (PYTHONPATH passes through).
-RETENTION = [str(Path(sys.executable).with_name("retention"))]
+RETENTION = [RETENTION_CLI]
 
 
 def _environment(folder: Path) -> dict[str, str]:
