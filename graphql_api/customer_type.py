@@ -8,18 +8,11 @@ import strawberry
 from strawberry.tools import create_type
 from strawberry.types.field import StrawberryField
 
+from graphql_api.feature_types import python_type
 from graphql_api.risk import RiskScore
 from retention import features
 from retention.features import Kind
 from retention.records import Customer as CustomerRecord
-
-_PYTHON_TYPES: dict[Kind, type] = {
-    Kind.TEXT: str,
-    Kind.CATEGORY: str,
-    Kind.INT: int,
-    Kind.FLOAT: float,
-    Kind.FLAG: bool,
-}
 
 
 def _profile_field(column: features.Column) -> StrawberryField:
@@ -27,11 +20,11 @@ def _profile_field(column: features.Column) -> StrawberryField:
         value = root.profile[column.name]
         return bool(value) if column.kind is Kind.FLAG and value is not None else value
 
-    python_type = _PYTHON_TYPES[column.kind]
+    kind = python_type(column)
     resolve.__name__ = column.name
     resolve.__annotations__ = {
         "root": CustomerRecord,
-        "return": python_type if column.required else python_type | None,
+        "return": kind if column.required else kind | None,
     }
     return cast(StrawberryField, strawberry.field(resolver=resolve, description=column.description))
 
