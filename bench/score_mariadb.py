@@ -2,7 +2,8 @@
 
 Run: .venv/bin/python -m bench.score_mariadb [--law interaction] [--rows 1000000] [--train-rows 100000]
      [--model-dir DIR --version V | --min-samples-leaf N] [--runs 1] [--kill-check]
-     [--server mysql+pymysql://root@127.0.0.1:3306/] [--database EXISTING] [--lock /tmp/retention-bench.lock]
+     [--server mysql+pymysql://root@127.0.0.1:3306/] [--database EXISTING] [--train-database KEPT]
+     [--lock /tmp/retention-bench.lock]
 It writes the law's file (bench/laws.py), imports it with `retention seed --csv --no-score` into a fresh
 database, trains a model with `retention train --trees 200` on a second database holding the file's
 first --train-rows customers (or takes --model-dir; --min-samples-leaf N trains through the service with
@@ -104,6 +105,10 @@ def flush_dirty_pages(server: URL) -> None:
         _sql(server, f"SET GLOBAL innodb_max_dirty_pages_pct = {float(was)}")
 
 
+def _database_exists(server: URL, name: str) -> bool:
+    return bool(_sql(server, f"SELECT 1 FROM information_schema.schemata WHERE schema_name = '{name}'"))
+
+
 def reset(url: URL, server: URL) -> None:
     """Back to unscored customers and no history, then a clean buffer pool."""
     _sql(url, "TRUNCATE TABLE risk_scores")
@@ -191,6 +196,11 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--database", default=None, help="an existing database already holding the law's customers (kept)"
     )
+    parser.add_argument(
+        "--train-database",
+        default=None,
+        help="keep the training database under this name; reused (with --model-dir) when it exists",
+    )
     parser.add_argument("--lock", type=Path, default=None, help="hold this flock file while measuring only")
     return parser.parse_args(argv)
 
@@ -231,8 +241,10 @@ def main(argv: list[str] | None = None) -> int:
     args = _arguments(argv)
     server = make_url(args.server).set(database=None)
     tag = uuid.uuid4().hex[:8]
-    bench_db, train_db = args.database or f"score_bench_{tag}", f"score_train_{tag}"
-    created = [train_db] if args.database else [bench_db, train_db]
+    bench_db, train_db = args.database or f"score_bench_{tag}", args.train_database or f"score_train_{tag}"
+    kept_training = args.train_database is not None and _database_exists(server, train_db)
+    created = ([] if args.database else [bench_db]) + ([] if kept_training else [train_db])
+    dropped = [name for name in created if name != args.train_database]
     url, train_url = server.set(database=bench_db), server.set(database=train_db)
     model_dir = args.model_dir or OUT / f"models_{tag}"
     env = {**os.environ, "RETENTION_MODEL_DIR": str(model_dir), "PYTHONPATH": os.getcwd()}
@@ -243,7 +255,9 @@ def main(argv: list[str] | None = None) -> int:
             _sql(server, f"CREATE DATABASE {name} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci")
         bench_env = {**env, "RETENTION_DATABASE_URL": url.render_as_string(hide_password=False)}
         train_env = {**env, "RETENTION_DATABASE_URL": train_url.render_as_string(hide_password=False)}
-        if args.model_dir is None:
+        if not kept_training:
+            if args.model_dir is not None:
+                raise SystemExit("--model-dir needs --train-database naming a kept training database")
             _retention(train_env, "seed", "--csv", str(head), "--no-score")
             train(train_env, args.min_samples_leaf)
         version = args.version or list_manifests(model_dir)[0].version
@@ -272,7 +286,7 @@ def main(argv: list[str] | None = None) -> int:
                 reset(url, server)
                 lines += kill_and_resume(url, bench_env, args.rows)
     finally:
-        for name in created:
+        for name in dropped:
             _sql(server, f"DROP DATABASE IF EXISTS {name}")
     wall = statistics.median(f[0] for f in figures)
     peak = statistics.median(f[1] for f in figures)

@@ -90,7 +90,8 @@ def instrument(clock: PhaseClock) -> None:
     wrap(scoring, "_claim_run", "claim run")
     wrap(scoring, "_close_run", "close run")
     wrap(scoring._Writer, "put", "put")
-    wrap(scoring, "write_snapshots", "write_snapshots")
+    wrap(scoring, "insert_snapshots", "insert_snapshots")
+    wrap(scoring, "copy_latest", "copy_latest")
     wrap(scores, "_load", "tsv + LOAD DATA")
     wrap(scores, "load_file", "LOAD DATA")
     wrap(scores, "_insert_many", "executemany")
@@ -118,9 +119,9 @@ def phase_lines(answer: dict[str, Any]) -> list[str]:
         return f"{label:<20}{part:7.2f} s {100 * part / wall:5.1f} %  {what}"
 
     explain, batch = get("main:model.explain"), get("main:scored_batch")
-    write, load = get("score-writer:write_snapshots"), get("score-writer:LOAD DATA")
+    write, load = get("score-writer:insert_snapshots"), get("score-writer:LOAD DATA")
     tsv = get("score-writer:tsv + LOAD DATA") - load
-    update, select = get("score-writer:server UPDATE"), get("score-writer:server SELECT")
+    update, select = get("score-copier:server UPDATE"), get("score-writer:server SELECT")
     commit = get("score-writer:COMMIT")
     return [
         f"phases (in-process run: {wall:.1f} s wall, {answer['cpu']:.1f} s CPU of the process)",
@@ -142,13 +143,18 @@ def phase_lines(answer: dict[str, Any]) -> list[str]:
             f"read chunks x{n.get('score-reader:read', 0)} "
             f"(SELECT on the wire + server + PyMySQL rows {get('score-reader:server SELECT'):.1f} s)",
         ),
-        line("  writer", write, "write_snapshots, of which:"),
+        line("  writer", write, "insert_snapshots, of which:"),
         line("", tsv, "  TSV written (Python)"),
         line("", load, "  LOAD DATA LOCAL INFILE into risk_scores (wire/server)"),
-        line("", update, "  UPDATE customers JOIN risk_scores (wire/server)"),
-        line("", select, "  SELECT max(id) before each chunk"),
+        line("", select, "  SELECT max(id) before and after each chunk"),
         line("", commit, f"COMMIT x{n.get('score-writer:COMMIT', 0)}"),
         line("", wall - write - commit, "writer idle (waiting for a scored chunk)"),
+        line(
+            "  copier",
+            get("score-copier:copy_latest"),
+            "copy_latest: UPDATE customers JOIN risk_scores, on its own connection (wire/server)",
+        ),
+        line("", update, "  of which the UPDATE statement"),
     ]
 
 

@@ -27,7 +27,7 @@ from retention.ml.registry import LoadedModel
 from retention.risk import RiskPolicy, risk_score
 from retention.storage import runs as run_store
 from retention.storage.contributions import encode_rows
-from retention.storage.scores import BulkFile, ScoredBatch, write_snapshots
+from retention.storage.scores import BulkFile, ScoredBatch, StoredIds, copy_latest, insert_snapshots
 from retention.storage.scoring_rows import FeatureChunk, Scope, iter_feature_chunks
 from retention.storage.snapshot_load import load_data_engine
 
@@ -134,6 +134,8 @@ def _claim_run(engine: Engine, version: str, scope: Scope) -> tuple[int, int]:
         if resumed is None:
             return run_store.start_run(connection, model_version=version, kind=kind, now=datetime.now(UTC)), 0
         run_store.mark_running(connection, resumed)
+        # A chunk stored just before the process stopped may not have reached its customers' rows yet.
+        copy_latest(connection, resumed, only_newer=True)
         after = run_store.last_customer_pk(connection, resumed) if scope is Scope.ALL else 0
     log.info("resuming score run %d (%s, model %s) after customer pk %d", resumed, kind, version, after)
     return resumed, after
@@ -187,7 +189,13 @@ class _Reader(threading.Thread):
 
 
 class _Writer(threading.Thread):
-    """Stores scored chunks in order, one transaction each; re-raises its failure in the caller."""
+    """Stores scored chunks in order, one transaction each; re-raises its failure in the caller.
+
+    Where LOAD DATA runs (MySQL/MariaDB), copying each chunk onto the customer rows is handed to a
+    second connection (`_Copier`), so the server stores chunk k while it updates the customers of chunk
+    k-1: measured on 1,000,000 customers, the copy is the larger half of the writer's time. Elsewhere
+    both happen in the chunk's one transaction.
+    """
 
     def __init__(
         self, engine: Engine, version: str, run_id: int, pending: queue.Queue[ScoredBatch | None]
@@ -197,26 +205,34 @@ class _Writer(threading.Thread):
         self.failure: BaseException | None = None
 
     def run(self) -> None:
-        bulk_engine = bulk_file = None
+        bulk_engine = bulk_file = copier = None
         try:
             bulk_engine = load_data_engine(self.engine)
-            bulk_file = BulkFile() if bulk_engine is not None else None
+            if bulk_engine is not None:
+                bulk_file = BulkFile()
+                copier = _Copier(self.engine, self.run_id)
+                copier.start()
             while (batch := self.pending.get()) is not None:
                 if self.failure is None:
-                    self._store(bulk_engine or self.engine, batch, bulk_file)
+                    self._store(bulk_engine or self.engine, batch, bulk_file, copier)
         except BaseException as exc:  # handed to the caller in finish()
             self.failure = exc
             while self.pending.get() is not None:
                 pass  # drain, so the producer never blocks on a dead writer
         finally:
+            if copier is not None:
+                copier.finish()
+                self.failure = self.failure or copier.failure
             if bulk_file is not None:
                 bulk_file.close()
             if bulk_engine is not None:
                 bulk_engine.dispose()
 
-    def _store(self, engine: Engine, batch: ScoredBatch, bulk_file: BulkFile | None) -> None:
+    def _store(
+        self, engine: Engine, batch: ScoredBatch, bulk_file: BulkFile | None, copier: _Copier | None
+    ) -> None:
         with engine.begin() as connection:
-            write_snapshots(
+            stored = insert_snapshots(
                 connection,
                 batch,
                 run_id=self.run_id,
@@ -224,6 +240,10 @@ class _Writer(threading.Thread):
                 scored_at=datetime.now(UTC),
                 bulk_file=bulk_file,
             )
+            if stored is not None and copier is None:
+                copy_latest(connection, self.run_id, after_id=stored.after_id, through_id=stored.through_id)
+        if stored is not None and copier is not None:
+            copier.put(stored)
 
     def put(self, batch: ScoredBatch) -> None:
         if self.failure is not None:
@@ -235,3 +255,45 @@ class _Writer(threading.Thread):
         self.join()
         if raising and self.failure is not None:
             raise self.failure
+
+
+class _Copier(threading.Thread):
+    """Copies stored chunks onto their customers' rows on a connection of its own, one transaction each.
+
+    READ COMMITTED, so its reads of the history take no gap locks that the writer's next insert would
+    wait for. A chunk stored but not copied when the process stops is copied when the run is resumed
+    (`_claim_run`).
+    """
+
+    def __init__(self, engine: Engine, run_id: int) -> None:
+        super().__init__(name="score-copier", daemon=True)
+        self.engine, self.run_id = engine, run_id
+        self.pending: queue.Queue[StoredIds | None] = queue.Queue(maxsize=PENDING_CHUNKS)
+        self.failure: BaseException | None = None
+
+    def run(self) -> None:
+        try:
+            with self.engine.connect() as connection:
+                connection = connection.execution_options(isolation_level="READ COMMITTED")
+                while (stored := self.pending.get()) is not None:
+                    if self.failure is None:
+                        with connection.begin():
+                            copy_latest(
+                                connection,
+                                self.run_id,
+                                after_id=stored.after_id,
+                                through_id=stored.through_id,
+                            )
+        except BaseException as exc:  # handed to the writer, then the caller
+            self.failure = exc
+            while self.pending.get() is not None:
+                pass
+
+    def put(self, stored: StoredIds) -> None:
+        if self.failure is not None:
+            raise self.failure
+        self.pending.put(stored)
+
+    def finish(self) -> None:
+        self.pending.put(None)
+        self.join()

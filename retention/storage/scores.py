@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import Connection, func, insert, or_, select, update
 
 from retention.records import RiskTier
 from retention.storage.bulk import driver_value, execute_many
@@ -81,24 +81,83 @@ def write_snapshots(
     resumed run never stores anyone twice. With `bulk_file` (the connection must come from
     `snapshot_load.load_data_engine`) rows go by LOAD DATA, else by executemany.
     """
+    stored = insert_snapshots(
+        connection,
+        snapshots,
+        run_id=run_id,
+        model_version=model_version,
+        scored_at=scored_at,
+        bulk_file=bulk_file,
+    )
+    if stored is not None:
+        copy_latest(connection, run_id, after_id=stored.after_id, through_id=stored.through_id)
+
+
+@dataclass(frozen=True)
+class StoredIds:
+    """The history ids one insert gave its rows: every id of the run in (after_id, through_id] is one."""
+
+    after_id: int
+    through_id: int
+
+
+def insert_snapshots(
+    connection: Connection,
+    snapshots: Sequence[NewSnapshot] | ScoredBatch,
+    *,
+    run_id: int,
+    model_version: str,
+    scored_at: datetime,
+    bulk_file: BulkFile | None = None,
+) -> StoredIds | None:
+    """Append the history rows only (see write_snapshots); None when there was nothing to store."""
     batch = snapshots if isinstance(snapshots, ScoredBatch) else ScoredBatch.of(snapshots)
     if not batch.customer_pks:
-        return
+        return None
     stamp = naive_utc(scored_at)
     # Rows this call inserts get ids above every id there is now; with the run id, that finds exactly them.
-    before = connection.execute(select(func.coalesce(func.max(risk_scores.c.id), 0))).scalar_one()
+    before = _max_id(connection)
     if bulk_file is not None:
         _load(connection, batch, bulk_file.path, run_id, model_version, stamp)
     else:
         _insert_many(connection, batch, run_id, model_version, stamp)
-    # One set-based UPDATE … JOIN per chunk: per-row UPDATEs would cost a round trip each.
+    return StoredIds(after_id=before, through_id=_max_id(connection))
+
+
+def _max_id(connection: Connection) -> int:
+    return int(connection.execute(select(func.coalesce(func.max(risk_scores.c.id), 0))).scalar_one())
+
+
+def copy_latest(
+    connection: Connection,
+    run_id: int,
+    *,
+    after_id: int = 0,
+    through_id: int | None = None,
+    only_newer: bool = False,
+) -> None:
+    """Copy the run's snapshots with ids in (after_id, through_id] onto their customers' rows.
+
+    One set-based UPDATE … JOIN: per-row UPDATEs would cost a round trip each. The upper bound keeps the
+    statement off rows another connection is still inserting for the same run. `only_newer` leaves a
+    customer whose row already holds this snapshot or a later one, or whose profile changed after it,
+    as it is (repairing a run that was stopped between storing a chunk and copying it).
+    """
+    conditions = [
+        customers.c.id == risk_scores.c.customer_pk,
+        risk_scores.c.id > after_id,
+        risk_scores.c.run_id == run_id,
+    ]
+    if through_id is not None:
+        conditions.append(risk_scores.c.id <= through_id)
+    if only_newer:
+        conditions.append(
+            or_(customers.c.risk_scored_at.is_(None), customers.c.risk_scored_at < risk_scores.c.scored_at)
+        )
+        conditions.append(customers.c.updated_at <= risk_scores.c.scored_at)
     connection.execute(
         update(customers)
-        .where(
-            customers.c.id == risk_scores.c.customer_pk,
-            risk_scores.c.id > before,
-            risk_scores.c.run_id == run_id,
-        )
+        .where(*conditions)
         .values(
             risk_probability=risk_scores.c.probability,
             risk_score=risk_scores.c.score,

@@ -74,7 +74,7 @@ def test_a_run_stopped_after_some_chunks_and_run_again_keeps_one_snapshot_per_cu
     engine = scored_database.engine
     before = set(_runs(engine))
     with monkeypatch.context() as patch:
-        patch.setattr(scoring, "write_snapshots", _failing_after(3, scoring.write_snapshots))
+        patch.setattr(scoring, "insert_snapshots", _failing_after(3, scoring.insert_snapshots))
         with pytest.raises(WriterCrash):
             score_customers(engine=engine, model=model, policy=POLICY, chunk_size=CHUNK, progress=False)
     (run_id,) = set(_runs(engine)) - before
@@ -98,6 +98,41 @@ def test_a_run_stopped_after_some_chunks_and_run_again_keeps_one_snapshot_per_cu
             select(func.count())
             .select_from(customers.join(risk_scores, risk_scores.c.customer_pk == customers.c.id))
             .where(risk_scores.c.run_id == run_id, customers.c.risk_probability != risk_scores.c.probability)
+        ).scalar_one()
+    assert mismatched == 0
+
+
+def test_a_run_stopped_after_storing_a_chunk_but_before_copying_it_repairs_those_customers_on_resume(
+    scored_database: ScoredDatabase, model: LoadedModel, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given every customer's latest risk cleared, then a run whose copy onto the customer rows dies after
+    # 2 chunks: on MySQL (copied on a second connection) a third chunk is stored but never copied
+    engine = scored_database.engine
+    with engine.begin() as connection:
+        connection.execute(update(customers).values(risk_probability=None, risk_scored_at=None))
+    before = set(_runs(engine))
+    with monkeypatch.context() as patch:
+        patch.setattr(scoring, "copy_latest", _failing_after(2, scoring.copy_latest))
+        with pytest.raises(WriterCrash):
+            score_customers(engine=engine, model=model, policy=POLICY, chunk_size=CHUNK, progress=False)
+    (run_id,) = set(_runs(engine)) - before
+
+    # when it is run again
+    score_customers(engine=engine, model=model, policy=POLICY, chunk_size=CHUNK, progress=False)
+
+    # then every customer's latest risk is its snapshot of that run, and no one was stored twice
+    per_customer = _snapshots_per_customer(engine, run_id)
+    assert len(per_customer) == 1000 and set(per_customer.values()) == {1}
+    with engine.connect() as connection:
+        mismatched = connection.execute(
+            select(func.count())
+            .select_from(customers.join(risk_scores, risk_scores.c.customer_pk == customers.c.id))
+            .where(
+                risk_scores.c.run_id == run_id,
+                (customers.c.risk_probability != risk_scores.c.probability)
+                | customers.c.risk_scored_at.is_(None)
+                | (customers.c.risk_scored_at != risk_scores.c.scored_at),
+            )
         ).scalar_one()
     assert mismatched == 0
 
