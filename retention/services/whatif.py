@@ -68,12 +68,6 @@ def score_profiles(
     return risks
 
 
-def score_profile(*, model: LoadedModel, policy: RiskPolicy, values: Mapping[str, object]) -> ExplainedRisk:
-    """An unsaved profile, checked by the importer's rules, scored and explained by `model`."""
-    (risk,) = score_profiles(model=model, policy=policy, profiles=[checked_profile(values)])
-    return risk
-
-
 @dataclass(frozen=True)
 class ScoredAction:
     """An action's what-if for one customer: the model's probability with it, and what that is worth."""
