@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import TypeAlias
 
 from starlette.requests import Request
 from strawberry.types import Info as StrawberryInfo
 
+from graphql_api.dataloaders import Loaders
 from retention.access import Principal
 from retention.runtime import Runtime
 
@@ -20,6 +22,11 @@ class Context:
     principal: Principal
     request_id: str
     request: Request | None = None
+
+    @cached_property
+    def loaders(self) -> Loaders:
+        """This request's DataLoaders, made on first use: never shared with another request."""
+        return Loaders(self.runtime)
 
 
 Info: TypeAlias = StrawberryInfo[Context, None]

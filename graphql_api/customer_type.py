@@ -9,7 +9,9 @@ from strawberry.tools import create_type
 from strawberry.types.field import StrawberryField
 
 from graphql_api.feature_types import python_type
-from graphql_api.risk import RiskScore
+from graphql_api.history import risk_change, risk_history
+from graphql_api.risk import Risk
+from graphql_api.whatif import recommended_actions
 from retention import features
 from retention.features import Kind
 from retention.records import Customer as CustomerRecord
@@ -33,8 +35,8 @@ def _id(root: CustomerRecord) -> strawberry.ID:
     return strawberry.ID(root.customer_id)
 
 
-def _risk(root: CustomerRecord) -> RiskScore | None:
-    return RiskScore.from_record(root.risk) if root.risk else None
+def _risk(root: CustomerRecord) -> Risk | None:
+    return Risk.of(root.risk) if root.risk else None
 
 
 Customer = create_type(
@@ -45,6 +47,33 @@ Customer = create_type(
         cast(
             StrawberryField,
             strawberry.field(resolver=_risk, name="risk", description="Latest risk; null until scored."),
+        ),
+        cast(
+            StrawberryField,
+            strawberry.field(
+                resolver=risk_history,
+                name="riskHistory",
+                description="Every stored score of this customer, newest first, each with its explanation.",
+            ),
+        ),
+        cast(
+            StrawberryField,
+            strawberry.field(
+                resolver=risk_change,
+                name="riskChange",
+                description="Why the latest score differs from an earlier one, feature by feature; null with "
+                "fewer than two snapshots.",
+            ),
+        ),
+        cast(
+            StrawberryField,
+            strawberry.field(
+                resolver=recommended_actions,
+                name="recommendedActions",
+                description="Each declared retention action that would change this profile, scored as a "
+                "what-if on the active model, best expected revenue saved first. Model associations, not "
+                "promised effects.",
+            ),
         ),
     ],
     description="A customer profile as imported, with its latest churn risk.",

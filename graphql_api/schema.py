@@ -15,10 +15,13 @@ from graphql_api.limits import DocumentGate, PreparedDocuments
 from graphql_api.listing import ListingQuery
 from graphql_api.model import ActiveModelQuery, ModelQuery
 from graphql_api.risk import RiskQuery
+from graphql_api.whatif import WhatIfQuery
 
 
 @strawberry.type(description="Every query: customers, risk, analytics and the model.")
-class Query(CustomerQuery, ListingQuery, RiskQuery, AnalyticsQuery, ModelQuery, ActiveModelQuery):
+class Query(
+    CustomerQuery, ListingQuery, RiskQuery, AnalyticsQuery, ModelQuery, ActiveModelQuery, WhatIfQuery
+):
     """Every query, composed from the per-domain classes."""
 
 

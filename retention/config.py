@@ -49,6 +49,13 @@ class Settings(BaseSettings):
         description="How long a process trusts a verified API key before asking the database again; a "
         "revoked key is refused everywhere within this time.",
     )
+    action_horizon_months: float = Field(
+        12.0,
+        gt=0,
+        le=120,
+        description="Months of charges a recommended action is valued over: expected revenue saved = "
+        "risk reduction × monthly charges × this − the action's cost.",
+    )
     demo_api_key: str | None = Field(
         None,
         description="Set by `retention demo`: GraphiQL pre-fills this key for browsers on this machine only.",

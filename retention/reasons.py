@@ -22,7 +22,8 @@ class Reason:
     sentence: str
 
 
-def _display_value(column: Column, encoded: float) -> float | int | str:
+def display_value(column: Column, encoded: float) -> float | int | str:
+    """A model-input value as the customer's profile holds it (a category's name, not its code)."""
     if column.kind is Kind.CATEGORY:
         return column.categories[int(encoded)]
     if column.kind in (Kind.INT, Kind.FLAG):
@@ -36,6 +37,12 @@ def points(contribution: float) -> str:
     return f"{value:+.0f} points" if abs(value) >= 0.5 else f"{value:+.1f} points"
 
 
+def driver_sentence(column: Column, value: float | int | str | None, contribution: float) -> str:
+    """ "last login 45 days ago: +12 points"; the label stands in for a value that was not kept."""
+    said = column.label if value is None else column.describe_value(value)
+    return f"{said}: {points(contribution)}"
+
+
 def top_reasons(
     features: npt.NDArray[np.float64], contributions: npt.NDArray[np.float64], *, limit: int = 3
 ) -> list[Reason]:
@@ -44,7 +51,7 @@ def top_reasons(
     reasons = []
     for j in order:
         column = MODEL_COLUMNS[j]
-        value = _display_value(column, float(features[j]))
+        value = display_value(column, float(features[j]))
         contribution = float(contributions[j])
         reasons.append(
             Reason(
@@ -52,7 +59,7 @@ def top_reasons(
                 label=column.label,
                 value=value,
                 contribution=contribution,
-                sentence=f"{column.describe_value(value)}: {points(contribution)}",
+                sentence=driver_sentence(column, value, contribution),
             )
         )
     return reasons

@@ -203,3 +203,37 @@ def fast_converter(column: Column) -> Converter:
 
         return lookup
     return full
+
+
+def check_typed(column: Column, value: object) -> Value:
+    """An already-typed value (from an API input rather than a CSV field) by the same rules of the column.
+
+    Whole numbers for INT, 0/1 (or a bool) for FLAG, a finite number for FLOAT, a declared name for a
+    CATEGORY, then the range; raises InvalidValue with the reason.
+    """
+    if value is None:
+        if column.required:
+            raise InvalidValue("a value is required")
+        return None
+    if column.kind is Kind.TEXT or column.kind is Kind.CATEGORY:
+        if not isinstance(value, str):
+            raise InvalidValue("is not text")
+        if column.kind is Kind.TEXT and (problem := control_character(value)) is not None:
+            raise InvalidValue(problem)
+        return _CHECKS[column.kind](column)(value)
+    if isinstance(value, bool):
+        if column.kind is Kind.FLAG:
+            return int(value)
+        raise InvalidValue("is not a number")
+    if not isinstance(value, int | float):
+        raise InvalidValue("is not a number")
+    if column.kind is Kind.FLAG:
+        if value not in (0, 1):
+            raise InvalidValue("is not 0 or 1")
+        return int(value)
+    if not math.isfinite(value):
+        raise InvalidValue("is not a finite number")
+    if column.kind is Kind.INT and not float(value).is_integer():
+        raise InvalidValue("is not a whole number")
+    _in_range(value, column)
+    return int(value) if column.kind is Kind.INT else float(value)

@@ -40,7 +40,7 @@ _KIND = {Scope.ALL: "batch", Scope.UNSCORED: "unscored"}
 
 
 def scored_batch(chunk: FeatureChunk, model: LoadedModel, policy: RiskPolicy) -> ScoredBatch:
-    """Score and explain one chunk; every feature's contribution is kept with each score."""
+    """Score and explain one chunk; every feature's contribution and input value is kept with each score."""
     explained = model.explain(chunk.matrix)
     probabilities = explained.probabilities.tolist()
     return ScoredBatch(
@@ -48,7 +48,7 @@ def scored_batch(chunk: FeatureChunk, model: LoadedModel, policy: RiskPolicy) ->
         probabilities=probabilities,
         scores=[risk_score(p) for p in probabilities],
         tiers=[policy.tier(p).value for p in probabilities],
-        contributions=encode_rows(explained.contributions),
+        contributions=encode_rows(explained.contributions, chunk.matrix),
     )
 
 

@@ -258,6 +258,6 @@ def test_load_data_and_the_executemany_fallback_store_identical_snapshots(
     assert with_load_data == 4 and len(loads) == 4
     loaded, inserted = _stored_rows(engine, first), _stored_rows(engine, second)
     assert len(loaded) == 1000 and loaded == inserted
-    stored = np.array([decode(row[4]) for row in loaded])
+    stored = np.array([decode(row[4]).contributions for row in loaded])
     totals = model.explainer.base_value + stored.sum(axis=1)
     np.testing.assert_allclose(totals, [row[1] for row in loaded], rtol=0, atol=1e-9)

@@ -36,8 +36,11 @@ def test_every_customer_gets_its_probability_and_contributions_in_the_history(
     assert count == len(features) == len(latest) == 1000
     explained = model.explain(matrix_from_tuples([tuple(row)[1:] for row in features]))
     np.testing.assert_allclose([row[1] for row in latest], explained.probabilities, atol=1e-12)
-    stored = np.array([decode(row[2]) for row in latest])
+    stored = np.array([decode(row[2]).contributions for row in latest])
     np.testing.assert_array_equal(stored, explained.contributions)
     np.testing.assert_allclose(
         explained.base_value + stored.sum(axis=1), [row[1] for row in latest], atol=1e-12
     )
+    # Each snapshot also keeps the model-input values it was scored on, exactly.
+    values = np.array([decode(row[2]).values for row in latest])
+    np.testing.assert_array_equal(values, matrix_from_tuples([tuple(row)[1:] for row in features]))

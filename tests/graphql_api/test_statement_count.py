@@ -1,0 +1,78 @@
+"""A page of customers with everything explained costs a fixed number of SQL statements, whatever its size."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, event
+from starlette.testclient import TestClient
+
+from tests.graphql_api.calls import data
+from tests.graphql_api.history_fixture import History, give_history
+from tests.support import ScoredDatabase
+
+EXPLAINED_PAGE = """
+query Page($first: Int!) {
+  customers(first: $first) {
+    edges { node {
+      id
+      risk { probability baseValue drivers { feature value contribution description } }
+      riskHistory(first: 5) {
+        pageInfo { hasNextPage } edges { cursor node { probability drivers { contribution } } }
+      }
+      riskChange {
+        delta baseValueChange drivers { feature contribution } from { probability } to { probability }
+      }
+      recommendedActions { action newProbability expectedRevenueSaved }
+    } }
+  }
+}"""
+# Statements of the process's own upkeep, not of answering the page: the key check (cached a few
+# seconds) and the active-model poller.
+UPKEEP = ("api_keys", "model_activations")
+
+
+@pytest.fixture(scope="module")
+def history(scored_database: ScoredDatabase) -> History:
+    return give_history(scored_database)
+
+
+@pytest.fixture
+def statements() -> Iterator[list[str]]:
+    """Every SQL statement any engine of this process sends while the test runs."""
+    sent: list[str] = []
+    lock = threading.Lock()
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if not any(table in statement for table in UPKEEP):
+            with lock:
+                sent.append(statement)
+
+    event.listen(Engine, "before_cursor_execute", record)
+    try:
+        yield sent
+    finally:
+        event.remove(Engine, "before_cursor_execute", record)
+
+
+def _count(api: TestClient, statements: list[str], first: int) -> int:
+    statements.clear()
+    edges = data(api, EXPLAINED_PAGE, first=first)["customers"]["edges"]
+    assert len(edges) == first
+    assert all(edge["node"]["risk"]["drivers"] for edge in edges)
+    return len(statements)
+
+
+def test_an_explained_page_of_100_costs_as_many_statements_as_a_page_of_10(
+    api: TestClient, history: History, statements: list[str]
+) -> None:
+    data(api, EXPLAINED_PAGE, first=1)  # warm: the key is verified and cached
+
+    ten, hundred = _count(api, statements, 10), _count(api, statements, 100)
+
+    assert ten == hundred
+    # the page and its count, then one each: latest explanations, histories, changes
+    assert hundred <= 5, statements
