@@ -7,6 +7,7 @@ an HTTP 200 answer as an error). The page, totalCount and analytics cases run on
 MariaDB database, e.g. --reuse URL --model-dir DIR --big). The deep page's cursor is found by walking
 --deep-pages pages of 100 before timing (untimed; minutes on 1M rows).
 
+    PYTHONPATH=. python -m bench.api_load --law thresholds    # 5,000 customers of a law we did not ship
     PYTHONPATH=. python -m bench.api_load                      # 5,000 bundled customers on SQLite
     PYTHONPATH=. python -m bench.api_load --mysql mysql+pymysql://root@127.0.0.1:3306/apiload
 """
@@ -26,8 +27,9 @@ from typing import Any
 import httpx
 
 from bench.api_load_cases import Case, cases
-from bench.api_load_prep import cli_env, create_key, prepare
+from bench.api_load_prep import LAW_ID_FORMAT, SEED_ID_FORMAT, cli_env, create_key, prepare
 from bench.api_load_servers import profile_of, served
+from bench.laws import LAWS
 from bench.process import BENCH_LOCK, held, reproduce, verdict
 
 LUA = Path(__file__).parent / "wrk" / "graphql.lua"
@@ -35,10 +37,23 @@ RATE_LIMIT = 1_000_000  # per minute: 16 connections make ~60,000 a minute; the 
 
 
 def wrk(
-    url: str, body: dict[str, Any], auth: str, *, connections: int, seconds: int, ids: int
+    url: str,
+    body: dict[str, Any],
+    auth: str,
+    *,
+    connections: int,
+    seconds: int,
+    ids: int,
+    id_format: str = SEED_ID_FORMAT,
 ) -> dict[str, Any]:
     """One wrk run; its RESULT line as numbers, plus the first error seen."""
-    env = {**os.environ, "WRK_BODY": json.dumps(body), "WRK_AUTH": auth, "WRK_IDS": str(ids)}
+    env = {
+        **os.environ,
+        "WRK_BODY": json.dumps(body),
+        "WRK_AUTH": auth,
+        "WRK_IDS": str(ids),
+        "WRK_ID_FORMAT": id_format,
+    }
     threads = min(connections, 2)
     command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", str(LUA), url]
     out = subprocess.run(command, env=env, capture_output=True, text=True, check=True).stdout
@@ -51,9 +66,9 @@ def wrk(
     return figures
 
 
-def validates(client: httpx.Client, case: Case) -> str | None:
+def validates(client: httpx.Client, case: Case, first_id: str) -> str | None:
     """None when the case's document runs; else why it is skipped."""
-    body = json.loads(json.dumps(case.body()).replace("@ID@", "CUST0000001"))
+    body = json.loads(json.dumps(case.body()).replace("@ID@", first_id))
     errors = client.post("/graphql", json=body).json().get("errors") or []
     codes = {e.get("extensions", {}).get("code") for e in errors}
     if "GRAPHQL_VALIDATION_FAILED" in codes or "GRAPHQL_PARSE_FAILED" in codes:
@@ -95,6 +110,9 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--reuse", help="a prepared database URL (needs --model-dir)")
     parser.add_argument("--model-dir", type=Path, help="the model folder of --reuse")
     parser.add_argument("--customers", type=int, default=5000)
+    parser.add_argument(
+        "--law", choices=sorted(LAWS), help="customers of this bench/laws.py law instead of our generator's"
+    )
     parser.add_argument("--trees", type=int, default=200)
     parser.add_argument("--seconds", type=int, default=10, help="each 1-connection run")
     parser.add_argument("--big", action="store_true", help="also the pages, totalCount and analytics")
@@ -109,10 +127,14 @@ def main(argv: list[str]) -> None:
                 from bench.api_load_servers import recreate_mysql
 
                 recreate_mysql(args.mysql)
-            prepare(env, args.customers, args.trees)
+            args.id_format = prepare(env, args.customers, args.trees, law=args.law)
+        else:
+            args.id_format = LAW_ID_FORMAT if args.law else SEED_ID_FORMAT
         auth = f"Bearer {create_key(env, f'bench-{os.getpid()}')}"
         where = url.split("@")[-1]
-        print(f"database {where}, {args.customers:,} customers, rate limit on at {RATE_LIMIT:,}/min")  # noqa: T201
+        data = f"the {args.law} law (bench/laws.py)" if args.law else "the bundled generator"
+        limit = f"rate limit on at {RATE_LIMIT:,}/min"
+        print(f"database {where}, {args.customers:,} customers of {data}, {limit}")  # noqa: T201
         run(args, env, auth, url)
     print(reproduce("bench.api_load", argv))  # noqa: T201
 
@@ -123,17 +145,24 @@ def run(args: argparse.Namespace, env: dict[str, str], auth: str, url: str) -> N
         served(env) as (api, floor),
         httpx.Client(base_url=api, headers={"Authorization": auth}, timeout=600) as client,
     ):
-        all_cases = cases(profile_of(url, "CUST0000001"))
-        ids = args.customers
+        first_id = args.id_format % 1
+        all_cases = cases(profile_of(url, first_id))
+        ids, id_format = args.customers, args.id_format
         with held(BENCH_LOCK):
             floor_figures = wrk(
-                f"{floor}/floor", all_cases[0].body(), "", connections=1, seconds=args.seconds, ids=ids
+                f"{floor}/floor",
+                all_cases[0].body(),
+                "",
+                connections=1,
+                seconds=args.seconds,
+                ids=ids,
+                id_format=id_format,
             )
             print(line("floor 1 conn", floor_figures, None))  # noqa: T201
             for case in all_cases:
                 if case.big_only and not args.big:
                     continue
-                skipped = validates(client, case)
+                skipped = validates(client, case, first_id)
                 if skipped:
                     print(f"{case.name:<34} {skipped}")  # noqa: T201
                     continue
@@ -146,7 +175,13 @@ def run(args: argparse.Namespace, env: dict[str, str], auth: str, url: str) -> N
                     case_name = case.name
                 seconds = 20 if case.connections > 1 else args.seconds
                 figures = wrk(
-                    f"{api}/graphql", body, auth, connections=case.connections, seconds=seconds, ids=ids
+                    f"{api}/graphql",
+                    body,
+                    auth,
+                    connections=case.connections,
+                    seconds=seconds,
+                    ids=ids,
+                    id_format=id_format,
                 )
                 print(line(case_name, figures, case))  # noqa: T201
                 if case is all_cases[0]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import tempfile
 from pathlib import Path
 
 from bench.process import RETENTION_CLI
@@ -31,15 +32,28 @@ def run_cli(env: dict[str, str], *args: str) -> str:
     return done.stdout
 
 
-def prepare(env: dict[str, str], customers: int, trees: int) -> None:
-    """Schema, customers (the bundled seeds, or N generated), a trained active model, every score."""
+SEED_ID_FORMAT = "CUST%07d"
+LAW_ID_FORMAT = "acct-%08d"
+
+
+def prepare(env: dict[str, str], customers: int, trees: int, *, law: str | None = None) -> str:
+    """Schema, customers (a law of bench/laws.py, the bundled seeds, or N generated), a trained active
+    model, every score; the printf format of the customer ids it stored."""
     run_cli(env, "db", "upgrade")
-    if customers == BUNDLED_SEEDS:
+    if law is not None:
+        from bench.laws import write_law
+
+        with tempfile.TemporaryDirectory(prefix="api-load-law-") as folder:
+            path = Path(folder) / f"{law}.csv"
+            write_law(law, customers, path)
+            run_cli(env, "seed", "--csv", str(path), "--no-score")
+    elif customers == BUNDLED_SEEDS:
         run_cli(env, "seed", "--no-score")
     else:
         run_cli(env, "seed", "--generate", str(customers), "--no-score")
     run_cli(env, "train", "--trees", str(trees))
     run_cli(env, "score")
+    return LAW_ID_FORMAT if law is not None else SEED_ID_FORMAT
 
 
 def create_key(env: dict[str, str], name: str) -> str:

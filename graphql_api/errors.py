@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import os
 import re
+import weakref
 from collections.abc import Callable
 from functools import partial
 from typing import ParamSpec, TypeVar
 
+import anyio
+import anyio.to_thread
 from graphql import GraphQLError
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
-from starlette.concurrency import run_in_threadpool
 from strawberry.extensions import MaskErrors
 
 from retention.errors import RetentionError
@@ -54,10 +58,27 @@ def translate(error: Exception) -> GraphQLError | None:
     return None
 
 
+# Core calls in flight per event loop. Each holds the GIL for most of its time, so beyond a few threads
+# more concurrency only lengthens every call (GIL hand-offs) and the tail; queued calls wait on the loop,
+# not in a thread. Per loop, because a limiter belongs to the loop it was made on.
+CORE_THREADS = int(os.environ.get("RETENTION_CORE_THREADS", "4"))
+_limiters: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, anyio.CapacityLimiter] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _core_limiter() -> anyio.CapacityLimiter:
+    loop = asyncio.get_running_loop()
+    limiter = _limiters.get(loop)
+    if limiter is None:
+        limiter = _limiters[loop] = anyio.CapacityLimiter(CORE_THREADS)
+    return limiter
+
+
 async def call_core(function: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
     """Run a blocking core call off the event loop, translating its errors into coded GraphQL errors."""
     try:
-        return await run_in_threadpool(partial(function, *args, **kwargs))
+        return await anyio.to_thread.run_sync(partial(function, *args, **kwargs), limiter=_core_limiter())
     except Exception as exc:
         coded = translate(exc)
         if coded is None:

@@ -1,12 +1,14 @@
 -- POSTs one GraphQL JSON body with the API key, rotating customer ids, and checks every answer's body.
 -- Environment: WRK_BODY (the JSON body; every @ID@ becomes the next customer id), WRK_AUTH (the
--- Authorization header value, may be empty), WRK_IDS (how many ids CUST0000001.. to rotate over).
+-- Authorization header value, may be empty), WRK_IDS (how many ids to rotate over, numbered from 1) and
+-- WRK_ID_FORMAT (how a number becomes an id; CUST%07d, the bundled seeds' ids, unless set).
 -- A GraphQL error inside an HTTP 200 answer counts as an error, as does any other status.
 -- done() prints one line "RESULT p50_us=… p99_us=… requests=… duration_us=… errors=… bad_status=…".
 
 local template = os.getenv("WRK_BODY") or "{}"
 local auth = os.getenv("WRK_AUTH") or ""
 local ids = tonumber(os.getenv("WRK_IDS") or "1")
+local id_format = os.getenv("WRK_ID_FORMAT") or "CUST%07d"
 local threads = {}
 local counter = 0
 -- Globals, so done() can read each thread's counts with thread:get.
@@ -30,7 +32,7 @@ end
 
 function request()
    counter = counter + 1
-   local customer = string.format("CUST%07d", counter % ids + 1)
+   local customer = string.format(id_format, counter % ids + 1)
    local body = string.gsub(template, "@ID@", customer)
    return wrk.format(nil, nil, nil, body)
 end

@@ -21,6 +21,7 @@ from sklearn.tree._tree import Tree
 
 from retention.ml.forest_parts import ForestParts, Vector
 from retention.ml.matrix import MODEL_COLUMNS, Matrix
+from retention.ml.stacked import FastEncoder, StackedTrees, summed_in_groups
 
 
 @dataclass(frozen=True)
@@ -80,6 +81,9 @@ def _leaf_contributions(
 # From this many rows a batch is split over threads (for fewer, starting them costs more than it saves).
 BATCH_ROWS = 256
 TREE_GROUPS = 4
+# Up to this many rows (a what-if and its actions, one customer) descend every tree at once; the
+# (rows × trees × features) gather it makes grows with the batch, so larger ones go tree by tree.
+STACKED_ROWS = 32
 
 
 class ForestExplainer:
@@ -93,15 +97,24 @@ class ForestExplainer:
         # Per tree, node id → row of that tree's own leaf table; int32 halves the memory of the mapping.
         self._row_of_leaf: list[npt.NDArray[np.int32]] = []
         # Per tree, one row per leaf: its contribution to every feature, then the leaf's churn rate, so
-        # one gather fetches both. Tables stay per tree so a batch reads one small table at a time
-        # (cache-resident) instead of hopping across all of them for every customer.
-        self._leaf_values: list[Matrix] = []
+        # one gather fetches both. A batch reads one tree's rows at a time (cache-resident) instead of
+        # hopping across all of them for every customer; the rows of all trees sit in one array, so the
+        # small-batch path (retention/ml/stacked.py) shares them rather than holding a copy.
+        tables = []
         for tree in trees:
             leaves, table, rate = _leaf_contributions(tree, owner)
             row_of = np.full(tree.node_count, -1, dtype=np.int32)
             row_of[leaves] = np.arange(len(leaves), dtype=np.int32)
             self._row_of_leaf.append(row_of)
-            self._leaf_values.append(np.column_stack([table, rate]))
+            tables.append(np.column_stack([table, rate]))
+        self._leaf_offsets = [int(o) for o in np.cumsum([0] + [len(table) for table in tables])]
+        self._table = np.concatenate(tables)
+        del tables
+        self._leaf_values: list[Matrix] = [
+            self._table[start:stop] for start, stop in itertools.pairwise(self._leaf_offsets)
+        ]
+        self._encoder = FastEncoder(parts.encode)
+        self._stacked: StackedTrees | None = None
         self._raw_base = float(np.mean([tree.value[0, 0, 1] for tree in trees]))
         self.base_value = float(parts.calibrate(np.array([self._raw_base]))[0])
 
@@ -115,9 +128,21 @@ class ForestExplainer:
             total += self._leaf_values[t].take(self._row_of_leaf[t].take(landed), axis=0)
         return total
 
+    def _stacked_trees(self) -> StackedTrees:
+        if self._stacked is None:
+            self._stacked = StackedTrees(self._trees, self._row_of_leaf, self._leaf_offsets, self._table)
+        return self._stacked
+
+    def _encoded(self, matrix: Matrix) -> npt.NDArray[np.float32]:
+        fast = self._encoder.encode(matrix) if len(matrix) <= STACKED_ROWS else None
+        if fast is not None:
+            return fast
+        # The real transform: large batches, and the error for a category the model never saw.
+        return np.ascontiguousarray(self.parts.encode.transform(matrix), dtype=np.float32)
+
     def explain(self, matrix: Matrix) -> Explanations:
         """Probabilities and contributions: base_value + row sum of contributions = probability."""
-        encoded = np.ascontiguousarray(self.parts.encode.transform(matrix), dtype=np.float32)
+        encoded = self._encoded(matrix)
         n_trees = len(self._trees)
         # The trees are summed in fixed groups, each in forest order, then the groups in order: the
         # same additions however many threads run them, so a customer's numbers never depend on the
@@ -126,15 +151,18 @@ class ForestExplainer:
             range(start, stop)
             for start, stop in itertools.pairwise(np.linspace(0, n_trees, TREE_GROUPS + 1, dtype=int))
         ]
-        if len(encoded) < BATCH_ROWS:
-            partial = [self._sum_over(encoded, trees) for trees in groups]
+        if len(encoded) <= STACKED_ROWS:
+            total = summed_in_groups(self._stacked_trees().leaf_values(encoded), groups)
         else:
-            workers = min(os.cpu_count() or 1, TREE_GROUPS)
-            with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="explain") as pool:
-                partial = list(pool.map(lambda trees: self._sum_over(encoded, trees), groups))
-        total = partial[0]
-        for part in partial[1:]:
-            total += part
+            if len(encoded) < BATCH_ROWS:
+                partial = [self._sum_over(encoded, trees) for trees in groups]
+            else:
+                workers = min(os.cpu_count() or 1, TREE_GROUPS)
+                with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="explain") as pool:
+                    partial = list(pool.map(lambda trees: self._sum_over(encoded, trees), groups))
+            total = partial[0]
+            for part in partial[1:]:
+                total += part
         total /= n_trees
         raw_contributions, raw = total[:, :-1], total[:, -1]
         probabilities = self.parts.calibrate(raw)
