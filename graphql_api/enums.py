@@ -6,10 +6,14 @@ from enum import Enum
 
 import strawberry
 
+from retention.features import Kind, Role
+from retention.listing import CustomerSortField, SortDirection
 from retention.records import RiskTier
 
 
-def describe_enum(enum: type[Enum], description: str, values: dict[str, str]) -> None:
+def describe_enum(
+    enum: type[Enum], description: str, values: dict[str, str], *, name: str | None = None
+) -> None:
     """Register `enum` with GraphQL, described, with a description on every value (all are required).
 
     Strawberry may already have registered the enum while resolving an annotation; the definition it
@@ -18,9 +22,11 @@ def describe_enum(enum: type[Enum], description: str, values: dict[str, str]) ->
     if set(values) != {member.name for member in enum}:
         raise ValueError(f"{enum.__name__}: describe exactly its values {[m.name for m in enum]}")
     if not hasattr(enum, "__strawberry_definition__"):
-        strawberry.enum(enum)
+        strawberry.enum(enum, name=name)
     definition = enum.__strawberry_definition__  # type: ignore[attr-defined]
     definition.description = description
+    if name is not None:
+        definition.name = name
     for value in definition.values:
         value.description = values[value.name]
 
@@ -35,4 +41,45 @@ def describe_core_enums() -> None:
             "MEDIUM": "Probability at or above the MEDIUM threshold and below the HIGH one.",
             "LOW": "Probability below the MEDIUM threshold.",
         },
+    )
+    describe_enum(
+        CustomerSortField,
+        "What the customers listing is ordered by.",
+        {
+            "SCORE": "The latest churn probability; unscored customers last.",
+            "EXPECTED_LOSS": "Probability × monthly charges: the revenue a month the churn would cost; "
+            "unscored customers last.",
+            "TENURE": "Months since the customer subscribed.",
+            "MONTHLY_CHARGES": "Amount billed each month.",
+            "LAST_LOGIN": "Days since the last login.",
+            "NAME": "The customer's name, in the database's collation.",
+        },
+    )
+    describe_enum(
+        SortDirection,
+        "Which way an order runs.",
+        {"ASC": "Smallest first.", "DESC": "Largest first."},
+    )
+    describe_enum(
+        Kind,
+        "How a declared column's value is typed.",
+        {
+            "TEXT": "Free text, up to maxLength characters.",
+            "INT": "A whole number between minimum and maximum.",
+            "FLOAT": "A number between minimum and maximum.",
+            "FLAG": "Yes or no: a Boolean in GraphQL, 0/1 in the CSV export.",
+            "CATEGORY": "One of the listed categories.",
+        },
+        name="FeatureKind",
+    )
+    describe_enum(
+        Role,
+        "What a declared column is for.",
+        {
+            "IDENTIFIER": "Names the customer (id, name, email); never a model input.",
+            "FEATURE": "A model input.",
+            "LABEL": "Whether the customer churned: what the model learns; never an input.",
+            "LEGACY_SCORE": "The old system's hand-made score, kept for reference; never an input.",
+        },
+        name="FeatureRole",
     )

@@ -11,6 +11,7 @@ from graphql_api.analytics import AnalyticsQuery
 from graphql_api.customers import CustomerQuery
 from graphql_api.enums import describe_core_enums
 from graphql_api.errors import MaskUnexpectedErrors
+from graphql_api.features import FeatureQuery
 from graphql_api.limits import DocumentGate, PreparedDocuments
 from graphql_api.listing import ListingQuery
 from graphql_api.model import ActiveModelQuery, ModelQuery
@@ -20,7 +21,14 @@ from graphql_api.whatif import WhatIfQuery
 
 @strawberry.type(description="Every query: customers, risk, analytics and the model.")
 class Query(
-    CustomerQuery, ListingQuery, RiskQuery, AnalyticsQuery, ModelQuery, ActiveModelQuery, WhatIfQuery
+    CustomerQuery,
+    ListingQuery,
+    FeatureQuery,
+    RiskQuery,
+    AnalyticsQuery,
+    ModelQuery,
+    ActiveModelQuery,
+    WhatIfQuery,
 ):
     """Every query, composed from the per-domain classes."""
 

@@ -59,12 +59,15 @@ class Customer:
 
 @dataclass(frozen=True)
 class Page(Generic[T]):
-    """A slice of an ordered listing and where the next slice starts."""
+    """A slice of an ordered listing: its items, the cursor just after each, and whether more follow."""
 
     items: list[T]
-    total_count: int
+    cursors: list[str]
     has_next_page: bool
-    end_cursor: str | None
+
+    @property
+    def end_cursor(self) -> str | None:
+        return self.cursors[-1] if self.cursors else None
 
 
 @dataclass(frozen=True)
@@ -97,6 +100,12 @@ class Overview:
     monthly_revenue_at_risk: float
     model_version: str | None
     tiers: list[TierCount] = field(default_factory=list)
+    average_health_score: float | None = None
+
+    @property
+    def active_count(self) -> int:
+        """Customers not labelled as churned (unlabelled ones count as active)."""
+        return self.customer_count - self.churned_count
 
     @property
     def churn_rate(self) -> float | None:

@@ -1,14 +1,48 @@
-"""Portfolio figures for analysts."""
+"""Portfolio figures for analysts, each one SQL aggregate."""
 
 from __future__ import annotations
 
 from sqlalchemy import Engine
 
+from retention.errors import InvalidInput
 from retention.records import Overview
+from retention.segments import (
+    MAX_BINS,
+    SPLITS,
+    RetentionPoint,
+    RiskBin,
+    Segment,
+    SegmentDimension,
+    kaplan_meier,
+    segment_of,
+)
 from retention.storage import analytics as store
+from retention.storage import segments as segment_store
 
 
 def overview(*, engine: Engine) -> Overview:
     """Customers, churn, revenue at risk and the tier split, from the latest scores."""
     with engine.connect() as connection:
         return store.overview(connection)
+
+
+def risk_distribution(*, engine: Engine, bins: int) -> list[RiskBin]:
+    """Scored customers in `bins` equal-width probability bins from 0 to 1."""
+    if not 1 <= bins <= MAX_BINS:
+        raise InvalidInput(f"bins must be between 1 and {MAX_BINS} (got {bins})")
+    with engine.connect() as connection:
+        return segment_store.risk_bins(connection, bins)
+
+
+def churn_by_segment(*, engine: Engine, dimension: SegmentDimension) -> list[Segment]:
+    """Observed churn (with 95% Wilson intervals) and mean predicted risk per segment of `dimension`."""
+    with engine.connect() as connection:
+        counts = segment_store.segment_counts(connection, SPLITS[dimension])
+    return [segment_of(c) for c in counts]
+
+
+def retention_curve(*, engine: Engine) -> list[RetentionPoint]:
+    """The Kaplan-Meier share of labelled customers retained at each tenure month."""
+    with engine.connect() as connection:
+        counts = segment_store.tenure_counts(connection)
+    return kaplan_meier(counts)

@@ -5,8 +5,10 @@ from __future__ import annotations
 from sqlalchemy import Engine
 
 from retention.errors import InvalidInput, NotFound
+from retention.listing import DEFAULT_ORDER, NO_FILTER, CustomerFilter, CustomerOrder
 from retention.records import Customer, Page, RiskSnapshot
 from retention.storage import customers as store
+from retention.storage import listing
 
 MAX_PAGE_SIZE = 100
 
@@ -25,19 +27,30 @@ def latest_risk(*, engine: Engine, customer_id: str) -> RiskSnapshot | None:
     return get_customer(engine=engine, customer_id=customer_id).risk
 
 
-def customers_by_risk(*, engine: Engine, first: int, after: str | None) -> Page[Customer]:
-    """A page of customers, highest risk first."""
+def list_customers(
+    *,
+    engine: Engine,
+    first: int,
+    after: str | None,
+    wanted: CustomerFilter = NO_FILTER,
+    order: CustomerOrder = DEFAULT_ORDER,
+) -> Page[Customer]:
+    """A page of the customers `wanted` holds, in `order` (highest risk first by default, unscored last)."""
     if not 1 <= first <= MAX_PAGE_SIZE:
         raise InvalidInput(f"first must be between 1 and {MAX_PAGE_SIZE} (got {first})")
+    position = None
     if after is not None:
         try:
-            store.decode_cursor(after)
+            position = listing.decode_cursor(after, order)
         except ValueError as exc:
             raise InvalidInput(f"after: {exc}") from exc
+    checked = wanted.checked()
     with engine.connect() as connection:
-        return store.page_by_risk(connection, first=first, after=after)
+        return listing.page(connection, first=first, after=position, wanted=checked, order=order)
 
 
-def cursor_for(customer: Customer) -> str:
-    """The listing cursor that points just after `customer`."""
-    return store.encode_cursor(customer.risk.probability if customer.risk else None, customer.customer_id)
+def count_customers(*, engine: Engine, wanted: CustomerFilter = NO_FILTER) -> int:
+    """How many customers `wanted` holds."""
+    checked = wanted.checked()
+    with engine.connect() as connection:
+        return listing.count(connection, checked)

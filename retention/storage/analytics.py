@@ -18,7 +18,8 @@ def overview(connection: Connection) -> Overview:
             func.count(c.churn),
             func.count(c.risk_probability),
             func.coalesce(func.sum(c.monthly_charges), 0.0),
-            func.coalesce(func.sum(c.risk_probability * c.monthly_charges), 0.0),
+            func.coalesce(func.sum(c.risk_expected_loss), 0.0),
+            func.avg(c.health_score),
         ).select_from(customers)
     ).one()
     by_tier = connection.execute(
@@ -41,6 +42,7 @@ def overview(connection: Connection) -> Overview:
         scored_count=int(totals[3]),
         monthly_revenue=float(totals[4]),
         monthly_revenue_at_risk=float(totals[5]),
+        average_health_score=None if totals[6] is None else float(totals[6]),
         # The version that scored most customers: after a rescore that is the new one.
         model_version=max(per_version, key=lambda v: per_version[v]) if per_version else None,
         tiers=[

@@ -1,19 +1,16 @@
-"""Customer rows: upsert, read one, page through highest risk first, stream features."""
+"""Customer rows: upsert, read one, count, stream features."""
 
 from __future__ import annotations
 
-import base64
-import json
-import math
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Row, and_, case, func, null, or_, select
+from sqlalchemy import ColumnElement, Connection, Row, and_, case, func, null, select
 
 from retention import features
 from retention.features import Kind
-from retention.records import Customer, CustomerProfile, Page, RiskSnapshot, RiskTier, Value
+from retention.records import Customer, CustomerProfile, RiskSnapshot, RiskTier, Value
 from retention.storage.bulk import driver_value, execute_many
 from retention.storage.tables import customers
 from retention.storage.upsert import Proposed, exact_text, upsert_statement
@@ -76,87 +73,12 @@ def upsert_profiles(connection: Connection, rows: Sequence[Mapping[str, Value]],
 def get_customer(connection: Connection, customer_id: str) -> Customer | None:
     """One customer with its latest risk, or None."""
     row = connection.execute(select(customers).where(customers.c.customer_id == customer_id)).first()
-    return _to_customer(row) if row is not None else None
+    return to_customer(row) if row is not None else None
 
 
 def count_customers(connection: Connection) -> int:
     """How many customers are stored."""
     return int(connection.execute(select(func.count()).select_from(customers)).scalar_one())
-
-
-def page_by_risk(connection: Connection, *, first: int, after: str | None) -> Page[Customer]:
-    """Customers highest risk first (unscored last), ties by customer_id; keyset-paginated."""
-    order_key = customers.c.risk_probability
-    query = select(customers).order_by(order_key.desc(), customers.c.customer_id).limit(first + 1)
-    if after is not None:
-        probability, customer_id = decode_cursor(after)
-        if probability is None:
-            query = query.where(and_(order_key.is_(None), customers.c.customer_id > customer_id))
-        else:
-            query = query.where(
-                or_(
-                    order_key < probability,
-                    and_(order_key == probability, customers.c.customer_id > customer_id),
-                    order_key.is_(None),
-                )
-            )
-    rows = connection.execute(query).all()
-    items = [_to_customer(row) for row in rows[:first]]
-    end = items[-1] if items else None
-    return Page(
-        items=items,
-        total_count=count_customers(connection),
-        has_next_page=len(rows) > first,
-        end_cursor=encode_cursor(end.risk.probability if end.risk else None, end.customer_id)
-        if end
-        else None,
-    )
-
-
-def encode_cursor(probability: float | None, customer_id: str) -> str:
-    """An opaque cursor holding the sort key of the last row served."""
-    return base64.urlsafe_b64encode(json.dumps([probability, customer_id]).encode()).decode()
-
-
-# A cursor we issue is a base64 JSON pair of a probability and an id of at most 64 characters.
-_MAX_CURSOR_CHARS = 200
-_MAX_ID_CHARS = 64
-
-
-def decode_cursor(cursor: str) -> tuple[float | None, str]:
-    """The sort key inside a cursor; ValueError when it was not made by encode_cursor."""
-    if len(cursor) > _MAX_CURSOR_CHARS:
-        raise ValueError("not a cursor this API issued")
-    try:
-        # NaN and ±Infinity are not JSON, and would compare as no probability does (pages went wrong).
-        probability, customer_id = json.loads(
-            base64.urlsafe_b64decode(cursor.encode("ascii")), parse_constant=_no_constant
-        )
-    except (ValueError, TypeError, RecursionError) as exc:
-        raise ValueError("not a cursor this API issued") from exc
-    valid_probability = probability is None or (
-        isinstance(probability, int | float)
-        and not isinstance(probability, bool)
-        and math.isfinite(probability)
-        and 0 <= probability <= 1
-    )
-    if not (valid_probability and isinstance(customer_id, str) and _is_text(customer_id)):
-        raise ValueError("not a cursor this API issued")
-    return (None if probability is None else float(probability)), customer_id
-
-
-def _no_constant(name: str) -> float:
-    raise ValueError(f"{name} is not a probability")
-
-
-def _is_text(value: str) -> bool:
-    if not 0 < len(value) <= _MAX_ID_CHARS:
-        return False
-    try:
-        value.encode("utf-8")  # a lone surrogate cannot be stored or compared by the database
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 def iter_model_rows(
@@ -186,7 +108,8 @@ def _typed(name: str, value: Any) -> Value:
     return value  # type: ignore[no-any-return]
 
 
-def _to_customer(row: Row[Any]) -> Customer:
+def to_customer(row: Row[Any]) -> Customer:
+    """The record of a whole customers row."""
     mapping = row._mapping
     values: dict[str, Value] = {name: _typed(name, mapping[name]) for name in PROFILE_NAMES}
     risk = None

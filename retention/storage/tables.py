@@ -7,6 +7,7 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Column,
+    Computed,
     DateTime,
     Double,
     ForeignKey,
@@ -108,10 +109,25 @@ customers = _innodb_table(
     Column("risk_tier", String(6), nullable=True),
     Column("risk_model_version", String(64), nullable=True),
     Column("risk_scored_at", Timestamp, nullable=True),
+    # What the customer's churn would cost a month; computed by the database so no writer can forget it.
+    Column(
+        "risk_expected_loss",
+        Double(),
+        Computed("risk_probability * monthly_charges", persisted=False),
+        nullable=True,
+    ),
     Column("created_at", Timestamp, nullable=False),
     Column("updated_at", Timestamp, nullable=False),
     *[check for column in features.PROFILE_COLUMNS for check in _checks(column)],
-    Index("ix_customers_risk_order", Column("risk_probability").desc(), "customer_id"),
+    # One (key, customer_id) index per listing order, read forwards or backwards (retention.storage.listing).
+    Index("ix_customers_risk_order", "risk_probability", "customer_id"),
+    Index("ix_customers_expected_loss_order", "risk_expected_loss", "customer_id"),
+    Index("ix_customers_tenure_order", "tenure_months", "customer_id"),
+    Index("ix_customers_charges_order", "monthly_charges", "customer_id"),
+    Index("ix_customers_last_login_order", "last_login_days", "customer_id"),
+    Index("ix_customers_name_order", "name", "customer_id"),
+    # The search matches an email prefix too.
+    Index("ix_customers_email", "email"),
 )
 
 model_versions = _innodb_table(

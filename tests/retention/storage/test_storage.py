@@ -1,4 +1,4 @@
-"""Storage: migrations match the tables, risk ordering pages cleanly, aggregates come from SQL."""
+"""Storage: migrations match the tables, scoring keeps history, aggregates come from SQL."""
 
 from __future__ import annotations
 
@@ -55,26 +55,6 @@ def test_upsert_overwrites_a_profile_instead_of_duplicating_it(engine: Engine) -
         stored = customers.get_customer(connection, str(rows[0]["customer_id"]))
         assert customers.count_customers(connection) == 3
     assert stored is not None and stored.profile["tenure_months"] == 42
-
-
-def test_pages_run_highest_risk_first_with_unscored_customers_last(engine: Engine) -> None:
-    rows = _store(engine, 7)
-    ids = [str(r["customer_id"]) for r in rows]
-    # Two customers tie at 0.5 so the id tie-break is exercised; two stay unscored.
-    _score(engine, {ids[0]: 0.2, ids[1]: 0.9, ids[2]: 0.5, ids[3]: 0.5, ids[4]: 0.7})
-
-    seen: list[str] = []
-    after = None
-    with engine.connect() as connection:
-        while True:
-            page = customers.page_by_risk(connection, first=2, after=after)
-            assert page.total_count == 7
-            seen += [c.customer_id for c in page.items]
-            if not page.has_next_page:
-                break
-            after = page.end_cursor
-
-    assert seen == [ids[1], ids[4], ids[2], ids[3], ids[0], ids[5], ids[6]]
 
 
 def test_scoring_keeps_history_and_puts_the_latest_score_on_the_customer(engine: Engine) -> None:

@@ -1,0 +1,203 @@
+"""The customers listing in SQL: filters, every order, keyset cursors, and counts.
+
+Each order reads one index, (key, customer_id), forwards or backwards; ties go by customer id in the
+listing's direction so one index serves both directions. Customers with no value for the key (unscored,
+for the score orders) follow as a second segment by customer id, so "unscored last" holds both ways and
+each segment stays an index range rather than a sort of the table.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ColumnElement, Connection, Select, and_, func, or_, select
+
+from retention.listing import CustomerFilter, CustomerOrder, CustomerSortField, SortDirection
+from retention.records import Customer, Page
+from retention.storage.customers import to_customer
+from retention.storage.tables import customers
+
+KEY_COLUMNS: dict[CustomerSortField, Any] = {
+    CustomerSortField.SCORE: customers.c.risk_probability,
+    CustomerSortField.EXPECTED_LOSS: customers.c.risk_expected_loss,
+    CustomerSortField.TENURE: customers.c.tenure_months,
+    CustomerSortField.MONTHLY_CHARGES: customers.c.monthly_charges,
+    CustomerSortField.LAST_LOGIN: customers.c.last_login_days,
+    CustomerSortField.NAME: customers.c.name,
+}
+_INT_KEYS = frozenset({CustomerSortField.TENURE, CustomerSortField.LAST_LOGIN})
+# A cursor we issue holds an order code, a key (at most a 200-character name) and a 64-character id.
+_MAX_CURSOR_CHARS = 1200
+_MAX_ID_CHARS = 64
+_MAX_NAME_CHARS = 200
+_LIKE_ESCAPE = "/"
+
+
+@dataclass(frozen=True)
+class Position:
+    """Where a page ends: the key of its last customer (None in the segment without one) and its id."""
+
+    key: float | int | str | None
+    customer_id: str
+
+
+def conditions(wanted: CustomerFilter) -> list[ColumnElement[bool]]:
+    """The WHERE conditions of a checked filter."""
+    c = customers.c
+    found: list[ColumnElement[bool]] = []
+    if wanted.tier is not None:
+        found.append(c.risk_tier == wanted.tier.value)
+    if wanted.subscription_type is not None:
+        found.append(c.subscription_type == wanted.subscription_type)
+    if wanted.min_score is not None:
+        found.append(c.risk_score >= wanted.min_score)
+    if wanted.max_score is not None:
+        found.append(c.risk_score <= wanted.max_score)
+    if wanted.churned is not None:
+        found.append(c.churn.is_(wanted.churned))
+    if wanted.scored is not None:
+        found.append(c.risk_probability.is_not(None) if wanted.scored else c.risk_probability.is_(None))
+    if wanted.search is not None:
+        pattern = _prefix_pattern(wanted.search)
+        found.append(
+            or_(
+                c.customer_id.like(pattern, escape=_LIKE_ESCAPE),
+                c.name.like(pattern, escape=_LIKE_ESCAPE),
+                c.email.like(pattern, escape=_LIKE_ESCAPE),
+            )
+        )
+    return found
+
+
+def _prefix_pattern(text: str) -> str:
+    # Built here rather than by SQLAlchemy's startswith, whose CONCAT(…, '%') hides the prefix from
+    # MySQL's range optimiser.
+    escaped = text.replace(_LIKE_ESCAPE, _LIKE_ESCAPE * 2).replace("%", "/%").replace("_", "/_")
+    return escaped + "%"
+
+
+def count(connection: Connection, wanted: CustomerFilter) -> int:
+    """How many customers the filter holds."""
+    query = select(func.count()).select_from(customers).where(*conditions(wanted))
+    return int(connection.execute(query).scalar_one())
+
+
+def page(
+    connection: Connection,
+    *,
+    first: int,
+    after: Position | None,
+    wanted: CustomerFilter,
+    order: CustomerOrder,
+) -> Page[Customer]:
+    """Up to `first` customers after `after` in `order`, each with the cursor that points past it."""
+    key = KEY_COLUMNS[order.field]
+    where = conditions(wanted)
+    needs_score = wanted.scored is True or any(
+        v is not None for v in (wanted.tier, wanted.min_score, wanted.max_score)
+    )
+    in_keyless_segment = after is not None and after.key is None
+    rows: list[Any] = []
+    if not in_keyless_segment and not (order.field.nullable and wanted.scored is False):
+        rows = list(connection.execute(_keyed_segment(key, where, after, order, first + 1)).all())
+    if order.field.nullable and len(rows) <= first and not needs_score:
+        query = select(customers).where(*where, key.is_(None))
+        if in_keyless_segment:
+            assert after is not None
+            query = query.where(customers.c.customer_id > after.customer_id)
+        query = query.order_by(customers.c.customer_id).limit(first + 1 - len(rows))
+        rows += connection.execute(query).all()
+    kept = rows[:first]
+    return Page(
+        items=[to_customer(row) for row in kept],
+        cursors=[
+            encode_cursor(order, Position(row._mapping[key.name], row._mapping["customer_id"]))
+            for row in kept
+        ],
+        has_next_page=len(rows) > first,
+    )
+
+
+def _keyed_segment(
+    key: Any, where: list[ColumnElement[bool]], after: Position | None, order: CustomerOrder, limit: int
+) -> Select[Any]:
+    descending = order.direction is SortDirection.DESC
+    query = select(customers).where(*where)
+    if order.field.nullable:
+        query = query.where(key.is_not(None))
+    if after is not None:
+        id_column = customers.c.customer_id
+        if descending:
+            past = or_(key < after.key, and_(key == after.key, id_column < after.customer_id))
+        else:
+            past = or_(key > after.key, and_(key == after.key, id_column > after.customer_id))
+        query = query.where(past)
+    if descending:
+        return query.order_by(key.desc(), customers.c.customer_id.desc()).limit(limit)
+    return query.order_by(key.asc(), customers.c.customer_id.asc()).limit(limit)
+
+
+def encode_cursor(order: CustomerOrder, position: Position) -> str:
+    """An opaque cursor: the order it belongs to and the sort key of the last row served."""
+    payload = json.dumps([order.code, position.key, position.customer_id])
+    return base64.urlsafe_b64encode(payload.encode()).decode()
+
+
+def decode_cursor(cursor: str, order: CustomerOrder) -> Position:
+    """The position inside a cursor of `order`; ValueError saying why it cannot be used."""
+    if len(cursor) > _MAX_CURSOR_CHARS:
+        raise ValueError("not a cursor this API issued")
+    try:
+        # NaN and ±Infinity are not JSON, and compare as no stored key does (pages went wrong).
+        code, key, customer_id = json.loads(
+            base64.urlsafe_b64decode(cursor.encode("ascii")), parse_constant=_no_constant
+        )
+    except (ValueError, TypeError, RecursionError) as exc:
+        raise ValueError("not a cursor this API issued") from exc
+    if (
+        not isinstance(code, str)
+        or not isinstance(customer_id, str)
+        or not _is_text(customer_id, _MAX_ID_CHARS)
+    ):
+        raise ValueError("not a cursor this API issued")
+    if code != order.code:
+        raise ValueError(
+            f"this cursor belongs to the {code[:40]} order, not {order.code}; start again without it"
+        )
+    if not _valid_key(order.field, key):
+        raise ValueError("not a cursor this API issued")
+    if isinstance(key, int) and order.field not in _INT_KEYS and order.field is not CustomerSortField.NAME:
+        key = float(key)
+    return Position(key, customer_id)
+
+
+def _valid_key(field: CustomerSortField, key: object) -> bool:
+    if key is None:
+        return field.nullable
+    if field is CustomerSortField.NAME:
+        return isinstance(key, str) and (key == "" or _is_text(key, _MAX_NAME_CHARS))
+    if isinstance(key, bool) or not isinstance(key, int | float):
+        return False
+    if field in _INT_KEYS:
+        return isinstance(key, int)
+    if not math.isfinite(key) or key < 0:
+        return False
+    return field is not CustomerSortField.SCORE or key <= 1
+
+
+def _no_constant(name: str) -> float:
+    raise ValueError(f"{name} is not a sort key")
+
+
+def _is_text(value: str, limit: int) -> bool:
+    if not 0 < len(value) <= limit:
+        return False
+    try:
+        value.encode("utf-8")  # a lone surrogate cannot be stored or compared by the database
+    except UnicodeEncodeError:
+        return False
+    return True
