@@ -9,6 +9,7 @@ import strawberry
 from retention.features import Kind, Role
 from retention.listing import CustomerSortField, SortDirection
 from retention.records import RiskTier
+from retention.segments import SegmentDimension
 
 
 def describe_enum(
@@ -82,4 +83,16 @@ def describe_core_enums() -> None:
             "LEGACY_SCORE": "The old system's hand-made score, kept for reference; never an input.",
         },
         name="FeatureRole",
+    )
+    describe_enum(
+        SegmentDimension,
+        "A way to split the customer base for churnBySegment.",
+        {
+            "SUBSCRIPTION_TYPE": "By plan.",
+            "TENURE_BAND": "By months since subscribing: 0-6, 7-12, 13-24, 25-48, 49+.",
+            "DISCOUNT": "Whether the customer pays a discounted price.",
+            "USAGE_DROP": "Whether usage fell sharply against the previous period.",
+            "PAYMENT_FAILURES": "By failed payments: 0, 1, 2, 3+.",
+            "UNRESOLVED_TICKETS": "By support tickets still open: 0, 1, 2, 3+.",
+        },
     )

@@ -30,6 +30,9 @@ def _floor_sqlite(element: _floor, compiler: Any, **kw: Any) -> str:
     return f"CAST({compiler.process(element.clauses, **kw)} AS INTEGER)"
 
 
+_EDGE_NUDGE = 1e-9
+
+
 def _inline(value: int) -> Any:
     # Declared bounds inlined as literals, so the grouped expression is the same text wherever it appears.
     return literal_column(str(int(value)))
@@ -80,7 +83,11 @@ def segment_counts(connection: Connection, split: Split) -> list[SegmentCounts]:
 def risk_bins(connection: Connection, bins: int) -> list[RiskBin]:
     """Scored customers per equal-width probability bin, every bin listed."""
     probability = customers.c.risk_probability
-    index = case((probability >= 1, _inline(bins - 1)), else_=_floor(probability * _inline(bins)))
+    # The nudge puts a probability on an edge (0.29 × 100 = 28.999…) in the bin the edge opens.
+    index = case(
+        (probability >= 1, _inline(bins - 1)),
+        else_=_floor(probability * _inline(bins) + literal_column(repr(_EDGE_NUDGE))),
+    )
     rows = connection.execute(
         select(index.label("bin"), func.count())
         .where(probability.is_not(None))

@@ -1,0 +1,80 @@
+"""Analytics over HTTP agree with each other and with the listing: the same customers counted every way."""
+
+from __future__ import annotations
+
+import pytest
+from starlette.testclient import TestClient
+
+from tests.graphql_api.calls import data, error_of
+
+OVERVIEW = """
+{ overview { customerCount churnedCount activeCount labelledCount churnRate scoredCount averageHealthScore
+             monthlyRevenueAtRisk } }"""
+DISTRIBUTION = "query D($bins: Int!) { riskDistribution(bins: $bins) { lower upper customers } }"
+SEGMENTS = """
+query S($dimension: SegmentDimension!) {
+  churnBySegment(dimension: $dimension) {
+    label customers labelled churned churnRate churnRateLow churnRateHigh scored meanProbability tooSmall
+  }
+}"""
+CURVE = "{ retentionCurve { tenureMonth retained atRisk churned } }"
+COUNT = "query C($filter: CustomerFilter) { customers(first: 1, filter: $filter) { totalCount } }"
+
+
+def test_the_overview_counts_active_customers_and_the_mean_health_score(api: TestClient) -> None:
+    overview = data(api, OVERVIEW)["overview"]
+    assert overview["activeCount"] == overview["customerCount"] - overview["churnedCount"]
+    assert overview["churnRate"] == pytest.approx(overview["churnedCount"] / overview["labelledCount"])
+    assert 0 <= overview["averageHealthScore"] <= 100
+
+
+@pytest.mark.parametrize("bins", [1, 10, 100])
+def test_the_risk_distribution_holds_every_scored_customer_once(api: TestClient, bins: int) -> None:
+    found = data(api, DISTRIBUTION, bins=bins)["riskDistribution"]
+    assert len(found) == bins
+    assert [b["lower"] for b in found] == pytest.approx([i / bins for i in range(bins)])
+    assert sum(b["customers"] for b in found) == data(api, OVERVIEW)["overview"]["scoredCount"]
+
+
+@pytest.mark.parametrize("bins", [0, 101, -5])
+def test_a_bin_count_out_of_range_is_refused_naming_bins(api: TestClient, bins: int) -> None:
+    error = error_of(api, DISTRIBUTION, bins=bins)
+    assert error["extensions"]["code"] == "BAD_USER_INPUT"
+    assert error["message"].startswith(f"bins must be between 1 and 100 (got {bins})")
+
+
+def test_plan_segments_match_the_filtered_listing_and_bracket_their_rates(api: TestClient) -> None:
+    segments = data(api, SEGMENTS, dimension="SUBSCRIPTION_TYPE")["churnBySegment"]
+    assert [s["label"] for s in segments] == ["Basic", "Standard", "Premium"]
+    for segment in segments:
+        listed = data(api, COUNT, filter={"subscriptionType": segment["label"]})["customers"]["totalCount"]
+        churned = data(api, COUNT, filter={"subscriptionType": segment["label"], "churned": True})
+        assert segment["customers"] == listed
+        assert segment["churned"] == churned["customers"]["totalCount"]
+        assert segment["churnRateLow"] <= segment["churnRate"] <= segment["churnRateHigh"]
+        assert 0 <= segment["meanProbability"] <= 1
+        assert segment["tooSmall"] is (segment["labelled"] < 30)
+
+
+@pytest.mark.parametrize(
+    "dimension", ["TENURE_BAND", "DISCOUNT", "USAGE_DROP", "PAYMENT_FAILURES", "UNRESOLVED_TICKETS"]
+)
+def test_every_dimension_splits_the_whole_customer_base(api: TestClient, dimension: str) -> None:
+    segments = data(api, SEGMENTS, dimension=dimension)["churnBySegment"]
+    assert sum(s["customers"] for s in segments) == data(api, OVERVIEW)["overview"]["customerCount"]
+
+
+def test_an_unknown_dimension_is_refused_by_validation(api: TestClient) -> None:
+    assert "REGION" in error_of(api, SEGMENTS, dimension="REGION")["message"]
+
+
+def test_the_retention_curve_falls_from_the_whole_labelled_base(api: TestClient) -> None:
+    curve = data(api, CURVE)["retentionCurve"]
+    overview = data(api, OVERVIEW)["overview"]
+    assert curve[0]["atRisk"] == overview["labelledCount"]
+    assert sum(p["churned"] for p in curve) == overview["churnedCount"]
+    retained = [p["retained"] for p in curve]
+    assert all(a >= b for a, b in zip(retained, retained[1:], strict=False))
+    assert 0 <= retained[-1] <= retained[0] <= 1
+    months = [p["tenureMonth"] for p in curve]
+    assert months == sorted(set(months))
