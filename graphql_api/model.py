@@ -7,7 +7,8 @@ from typing import Annotated
 import strawberry
 
 from graphql_api.context import Info
-from graphql_api.errors import call_core, coded_error
+from graphql_api.errors import call_core, coded_error, public_message
+from retention.ml.artifacts import Manifest
 from retention.records import Driver
 from retention.services import models as model_service
 
@@ -58,14 +59,49 @@ class ActiveModelQuery:
     )
     async def model(self, info: Info) -> ModelVersion:
         manifest = (await call_core(info.context.runtime.active_model)).manifest
-        metrics = manifest.metrics
-        return ModelVersion(
-            version=manifest.version,
-            created_at=manifest.created_at,
-            training_rows=manifest.training_rows,
-            test_rows=manifest.test_rows,
-            roc_auc=metrics["roc_auc"],
-            pr_auc=metrics["pr_auc"],
-            brier=metrics["brier"],
-            calibrated=manifest.params.get("calibration") is not None,
+        return _version_of(manifest)
+
+    @strawberry.field(description="Every version in the model folder, newest first, the active one marked.")
+    async def models(self, info: Info) -> list[ModelListing]:
+        runtime = info.context.runtime
+        found = await call_core(
+            model_service.list_versions, engine=runtime.engine, model_dir=runtime.settings.model_dir
         )
+        return [
+            ModelListing(
+                version=entry.version,
+                active=entry.active,
+                recorded=entry.recorded,
+                problem=public_message(entry.problem) if entry.problem else None,
+                details=_version_of(entry.manifest) if entry.manifest is not None else None,
+            )
+            for entry in found
+        ]
+
+
+@strawberry.type(description="One version in the model folder.")
+class ModelListing:
+    version: str = strawberry.field(description="Version id (its folder's name).")
+    active: bool = strawberry.field(description="True for the version stored scores and the server follow.")
+    recorded: bool = strawberry.field(
+        description="True when this database recorded the version's digests at training; only such a "
+        "version can be activated."
+    )
+    problem: str | None = strawberry.field(description="Why the manifest cannot be read; null when it can.")
+    details: ModelVersion | None = strawberry.field(
+        description="The manifest's figures; null with a problem."
+    )
+
+
+def _version_of(manifest: Manifest) -> ModelVersion:
+    metrics = manifest.metrics
+    return ModelVersion(
+        version=manifest.version,
+        created_at=manifest.created_at,
+        training_rows=manifest.training_rows,
+        test_rows=manifest.test_rows,
+        roc_auc=metrics["roc_auc"],
+        pr_auc=metrics["pr_auc"],
+        brier=metrics["brier"],
+        calibrated=manifest.params.get("calibration") is not None,
+    )

@@ -1,4 +1,4 @@
-"""Analytics over HTTP agree with each other and with the listing: the same customers counted every way."""
+"""Analytics and the model list over HTTP agree with each other and with the listing."""
 
 from __future__ import annotations
 
@@ -78,3 +78,18 @@ def test_the_retention_curve_falls_from_the_whole_labelled_base(api: TestClient)
     assert 0 <= retained[-1] <= retained[0] <= 1
     months = [p["tenureMonth"] for p in curve]
     assert months == sorted(set(months))
+
+
+MODELS = (
+    "{ models { version active recorded problem details { version rocAuc trainingRows } } model { version } }"
+)
+
+
+def test_models_lists_every_version_and_marks_the_served_one_active(api: TestClient) -> None:
+    answer = data(api, MODELS)
+    listed = answer["models"]
+    active = [m for m in listed if m["active"]]
+    assert [m["version"] for m in active] == [answer["model"]["version"]]
+    assert active[0]["recorded"] is True and active[0]["problem"] is None
+    assert active[0]["details"]["version"] == active[0]["version"]
+    assert 0.5 < active[0]["details"]["rocAuc"] <= 1
