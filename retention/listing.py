@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import Enum
 
 from retention import features
@@ -77,8 +77,7 @@ class CustomerFilter:
             raise InvalidInput(
                 f"filter.subscriptionType must be one of {', '.join(plans)} (got {self.subscription_type!r})"
             )
-        wants_score = self.min_score is not None or self.max_score is not None or self.tier is not None
-        if self.scored is False and wants_score:
+        if self.scored is False and self.names_score:
             raise InvalidInput("filter.scored is false, but tier, minScore or maxScore need a score")
         search = self.search
         if search is not None:
@@ -89,15 +88,17 @@ class CustomerFilter:
                 raise InvalidInput(f"filter.search is longer than {MAX_SEARCH_CHARS} characters")
             if any(unicodedata.category(ch) in ("Cc", "Cs") for ch in search):
                 raise InvalidInput("filter.search holds a control character")
-        return CustomerFilter(
-            tier=self.tier,
-            subscription_type=self.subscription_type,
-            min_score=self.min_score,
-            max_score=self.max_score,
-            churned=self.churned,
-            scored=self.scored,
-            search=search,
-        )
+        return replace(self, search=search)
+
+    @property
+    def names_score(self) -> bool:
+        """True when a condition is on the score (tier, minScore, maxScore)."""
+        return any(v is not None for v in (self.tier, self.min_score, self.max_score))
+
+    @property
+    def needs_score(self) -> bool:
+        """True when only scored customers can match."""
+        return self.scored is True or self.names_score
 
 
 NO_FILTER = CustomerFilter()

@@ -8,7 +8,6 @@ stored contributions need to be read.
 
 from __future__ import annotations
 
-import base64
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -19,6 +18,7 @@ from sqlalchemy import Connection, and_, func, or_, select
 
 from retention.explanations import ExplainedRisk, explanation_of
 from retention.records import RiskSnapshot, RiskTier
+from retention.storage import cursors
 from retention.storage.contributions import decode
 from retention.storage.customers import as_utc, naive_utc
 from retention.storage.tables import customers, model_versions, risk_scores
@@ -37,16 +37,13 @@ _MAX_CURSOR_CHARS = 120
 
 def encode_cursor(position: Position) -> str:
     """The opaque history cursor that points just after `position`."""
-    raw = json.dumps([position.scored_at.isoformat(), position.snapshot_id])
-    return base64.urlsafe_b64encode(raw.encode()).decode()
+    return cursors.pack([position.scored_at.isoformat(), position.snapshot_id])
 
 
 def decode_cursor(cursor: str) -> Position:
     """The position in a cursor; ValueError when it is not one encode_cursor made."""
     try:
-        if len(cursor) > _MAX_CURSOR_CHARS:
-            raise ValueError("too long")
-        moment, snapshot_id = json.loads(base64.urlsafe_b64decode(cursor.encode("ascii")))
+        moment, snapshot_id = cursors.unpack(cursor, size=2, max_chars=_MAX_CURSOR_CHARS)
         if not (isinstance(moment, str) and type(snapshot_id) is int and snapshot_id > 0):
             raise ValueError("wrong shape")
         scored_at = datetime.fromisoformat(moment)

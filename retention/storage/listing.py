@@ -8,8 +8,6 @@ each segment stays an index range rather than a sort of the table.
 
 from __future__ import annotations
 
-import base64
-import json
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -18,6 +16,7 @@ from sqlalchemy import ColumnElement, Connection, Select, and_, func, or_, selec
 
 from retention.listing import CustomerFilter, CustomerOrder, CustomerSortField, SortDirection
 from retention.records import Customer, Page
+from retention.storage import cursors
 from retention.storage.customers import to_customer
 from retention.storage.tables import customers
 
@@ -97,14 +96,11 @@ def page(
     """Up to `first` customers after `after` in `order`, each with the cursor that points past it."""
     key = KEY_COLUMNS[order.field]
     where = conditions(wanted)
-    needs_score = wanted.scored is True or any(
-        v is not None for v in (wanted.tier, wanted.min_score, wanted.max_score)
-    )
     in_keyless_segment = after is not None and after.key is None
     rows: list[Any] = []
     if not in_keyless_segment and not (order.field.nullable and wanted.scored is False):
         rows = list(connection.execute(_keyed_segment(key, where, after, order, first + 1)).all())
-    if order.field.nullable and len(rows) <= first and not needs_score:
+    if order.field.nullable and len(rows) <= first and not wanted.needs_score:
         query = select(customers).where(*where, key.is_(None))
         if in_keyless_segment:
             assert after is not None
@@ -143,20 +139,14 @@ def _keyed_segment(
 
 def encode_cursor(order: CustomerOrder, position: Position) -> str:
     """An opaque cursor: the order it belongs to and the sort key of the last row served."""
-    payload = json.dumps([order.code, position.key, position.customer_id])
-    return base64.urlsafe_b64encode(payload.encode()).decode()
+    return cursors.pack([order.code, position.key, position.customer_id])
 
 
 def decode_cursor(cursor: str, order: CustomerOrder) -> Position:
     """The position inside a cursor of `order`; ValueError saying why it cannot be used."""
-    if len(cursor) > _MAX_CURSOR_CHARS:
-        raise ValueError("not a cursor this API issued")
     try:
-        # NaN and ±Infinity are not JSON, and compare as no stored key does (pages went wrong).
-        code, key, customer_id = json.loads(
-            base64.urlsafe_b64decode(cursor.encode("ascii")), parse_constant=_no_constant
-        )
-    except (ValueError, TypeError, RecursionError) as exc:
+        code, key, customer_id = cursors.unpack(cursor, size=3, max_chars=_MAX_CURSOR_CHARS)
+    except ValueError as exc:
         raise ValueError("not a cursor this API issued") from exc
     if (
         not isinstance(code, str)
@@ -187,10 +177,6 @@ def _valid_key(field: CustomerSortField, key: object) -> bool:
     if not math.isfinite(key) or key < 0:
         return False
     return field is not CustomerSortField.SCORE or key <= 1
-
-
-def _no_constant(name: str) -> float:
-    raise ValueError(f"{name} is not a sort key")
 
 
 def _is_text(value: str, limit: int) -> bool:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import secrets
+import threading
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, event
 from starlette.testclient import TestClient
 
 from graphql_api.app import create_app
@@ -37,3 +39,26 @@ def api(scored_database: ScoredDatabase, read_key: str) -> Iterator[TestClient]:
     """The whole app over the module's scored database, every request sent with a read key."""
     with TestClient(create_app(scored_database.settings()), headers=bearer(read_key)) as client:
         yield client
+
+
+# Statements of the process's own upkeep, not of answering a query: the key check (cached a few
+# seconds) and the active-model poller.
+UPKEEP = ("api_keys", "model_activations")
+
+
+@pytest.fixture
+def statements() -> Iterator[list[str]]:
+    """Every SQL statement but upkeep that any engine of this process sends while the test runs."""
+    sent: list[str] = []
+    lock = threading.Lock()
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if not any(table in statement for table in UPKEEP):
+            with lock:
+                sent.append(statement)
+
+    event.listen(Engine, "before_cursor_execute", record)
+    try:
+        yield sent
+    finally:
+        event.remove(Engine, "before_cursor_execute", record)

@@ -2,12 +2,7 @@
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Iterator
-from typing import Any
-
 import pytest
-from sqlalchemy import Engine, event
 from starlette.testclient import TestClient
 
 from tests.graphql_api.calls import data
@@ -30,32 +25,11 @@ query Page($first: Int!) {
     } }
   }
 }"""
-# Statements of the process's own upkeep, not of answering the page: the key check (cached a few
-# seconds) and the active-model poller.
-UPKEEP = ("api_keys", "model_activations")
 
 
 @pytest.fixture(scope="module")
 def history(scored_database: ScoredDatabase) -> History:
     return give_history(scored_database)
-
-
-@pytest.fixture
-def statements() -> Iterator[list[str]]:
-    """Every SQL statement any engine of this process sends while the test runs."""
-    sent: list[str] = []
-    lock = threading.Lock()
-
-    def record(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        if not any(table in statement for table in UPKEEP):
-            with lock:
-                sent.append(statement)
-
-    event.listen(Engine, "before_cursor_execute", record)
-    try:
-        yield sent
-    finally:
-        event.remove(Engine, "before_cursor_execute", record)
 
 
 def _count(api: TestClient, statements: list[str], first: int) -> int:
