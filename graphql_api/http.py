@@ -27,8 +27,10 @@ from graphql_api.context import Context
 from graphql_api.errors import UNAVAILABLE_MESSAGE, is_unavailable
 from graphql_api.graphiql import graphiql_response
 from graphql_api.http_request import JSON, Operation, Refusal, read_operation
+from graphql_api.limits import MAX_BODY_BYTES, MAX_WRITE_BODY_BYTES
 from graphql_api.ratelimit import RateLimiter
 from retention.access import Principal, PrincipalKind, Unauthenticated
+from retention.access import Scope as AccessScope
 from retention.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -90,7 +92,8 @@ class GraphQLEndpoint:
                 )
             principal = await self._principal(request)
             self._check_rate(principal)
-            operation = await read_operation(request)
+            limit = MAX_WRITE_BODY_BYTES if principal.allows(AccessScope.WRITE) else MAX_BODY_BYTES
+            operation = await read_operation(request, limit)
             return await self._execute(request, operation, principal, request_id, media)
         except Refusal as refusal:
             body = {

@@ -35,16 +35,16 @@ class Operation:
     allowed: frozenset[OperationType]
 
 
-async def _body(request: Request) -> bytes:
+async def _body(request: Request, limit: int) -> bytes:
     declared = request.headers.get("content-length")
-    too_large = Refusal(413, "BAD_REQUEST", f"the request body is over {MAX_BODY_BYTES:,} bytes")
-    if declared is not None and (not declared.isdigit() or int(declared) > MAX_BODY_BYTES):
+    too_large = Refusal(413, "BAD_REQUEST", f"the request body is over {limit:,} bytes")
+    if declared is not None and (not declared.isdigit() or int(declared) > limit):
         raise too_large
     chunks, size = [], 0
     try:
         async for chunk in request.stream():  # counted as it arrives: chunked bodies carry no length
             size += len(chunk)
-            if size > MAX_BODY_BYTES:
+            if size > limit:
                 raise too_large
             chunks.append(chunk)
     except ClientDisconnect as exc:
@@ -107,14 +107,14 @@ def _operation(params: Any, *, get: bool) -> Operation:
     return Operation(query=query, variables=variables or None, operation_name=name, allowed=allowed)
 
 
-async def read_operation(request: Request) -> Operation:
-    """The operation in a GET's query string or a POST's JSON body; Refusal when there is none."""
+async def read_operation(request: Request, body_limit: int = MAX_BODY_BYTES) -> Operation:
+    """The operation in a GET's query string or a POST's JSON body (at most `body_limit` bytes)."""
     if request.method == "GET":
         return _operation(dict(request.query_params), get=True)
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type != JSON:
         raise Refusal(415, "BAD_REQUEST", "send the operation as application/json")
-    raw = await _body(request)
+    raw = await _body(request, body_limit)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:

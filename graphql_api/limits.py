@@ -43,6 +43,8 @@ from strawberry.schema.validation_rules.maybe_null import MaybeNullValidationRul
 from strawberry.schema.validation_rules.one_of import OneOfInputValidationRule
 
 MAX_BODY_BYTES = 100_000
+# Keys that may write send batches of customers: up to 1,000 at about 500 bytes each.
+MAX_WRITE_BODY_BYTES = 1_000_000
 MAX_TOKENS = 2_000
 MAX_DEPTH = 10
 MAX_ALIASES = 30

@@ -17,6 +17,7 @@ from graphql_api.listing import ListingQuery
 from graphql_api.model import ActiveModelQuery, ModelQuery
 from graphql_api.risk import RiskQuery
 from graphql_api.whatif import WhatIfQuery
+from graphql_api.writes import CustomerMutation
 
 
 @strawberry.type(description="Every query: customers, risk, analytics and the model.")
@@ -33,6 +34,11 @@ class Query(
     """Every query, composed from the per-domain classes."""
 
 
+@strawberry.type(description="Every mutation: customer writes (write scope), model changes and jobs (admin).")
+class Mutation(CustomerMutation):
+    """Every mutation, composed from the per-domain classes."""
+
+
 class RetentionSchema(strawberry.Schema):
     """Strawberry's schema, minus its habit of logging every error with a traceback."""
 
@@ -47,6 +53,7 @@ def build_schema() -> strawberry.Schema:
     documents = PreparedDocuments()
     return RetentionSchema(
         query=Query,
+        mutation=Mutation,
         # Factories, so each request gets its own extension instances around the one shared cache.
         extensions=[MaskUnexpectedErrors, lambda: DocumentGate(documents)],
     )
