@@ -27,6 +27,7 @@ from graphql_api.ratelimit import TokenBucketLimiter
 from graphql_api.schema import build_schema
 from retention.access import Principal, PrincipalKind, Scope
 from retention.config import Settings
+from retention.job_runner import JobRunner
 from retention.runtime import Runtime, build_runtime
 
 log = logging.getLogger(__name__)
@@ -54,6 +55,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     """Build the app; settings come from the environment unless given."""
     settings = settings or Settings()
     runtime = build_runtime(settings)
+    jobs = JobRunner(runtime)
     transport = AsgiTransport()
     dashboard = create_dash_app(GraphQLClient(transport))
 
@@ -74,10 +76,12 @@ def create_app(settings: Settings | None = None) -> Starlette:
         state = {"runtime": runtime}
         transport.bind(app, asyncio.get_running_loop(), state=state, identity=DASHBOARD_PRINCIPAL)
         follower = asyncio.create_task(_follow_active_model(runtime))
+        jobs.start()
         try:
             yield state
         finally:
             follower.cancel()
+            await run_in_threadpool(jobs.stop)
             transport.unbind()
             gc.unfreeze()  # a process that builds another app (tests) can collect this one
             runtime.close()

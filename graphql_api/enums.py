@@ -10,6 +10,7 @@ from retention.features import Kind, Role
 from retention.listing import CustomerSortField, SortDirection
 from retention.records import RiskTier
 from retention.segments import SegmentDimension
+from retention.services.jobs import JobKind, JobState
 
 
 def describe_enum(
@@ -94,5 +95,23 @@ def describe_core_enums() -> None:
             "USAGE_DROP": "Whether usage fell sharply against the previous period.",
             "PAYMENT_FAILURES": "By failed payments: 0, 1, 2, 3+.",
             "UNRESOLVED_TICKETS": "By support tickets still open: 0, 1, 2, 3+.",
+        },
+    )
+    describe_enum(
+        JobKind,
+        "What a background job does.",
+        {
+            "RESCORE": "Scores every customer with the model served when it runs (a new snapshot each).",
+            "TRAIN": "Trains a new model version on the labelled customers.",
+        },
+    )
+    describe_enum(
+        JobState,
+        "Where a background job is.",
+        {
+            "QUEUED": "Waiting for a worker; jobs run one at a time per server process, oldest first.",
+            "RUNNING": "A worker is on it; progress says how far.",
+            "SUCCEEDED": "Done; result says what it did.",
+            "FAILED": "Stopped; error says why.",
         },
     )

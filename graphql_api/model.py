@@ -1,4 +1,4 @@
-"""What the active model says globally: the churnDrivers query."""
+"""The models: the served version in full (model), every version (models), global drivers (churnDrivers)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import strawberry
 
 from graphql_api.context import Info
 from graphql_api.errors import call_core, coded_error, public_message
+from graphql_api.model_report import ModelMetrics, ModelParameter, metrics_of, parameters_of
 from retention.ml.artifacts import Manifest
 from retention.records import Driver
 from retention.services import models as model_service
@@ -50,6 +51,21 @@ class ModelVersion:
     pr_auc: float = strawberry.field(description="Held-out PR AUC (average precision).")
     brier: float = strawberry.field(description="Held-out Brier score (lower is better).")
     calibrated: bool = strawberry.field(description="True when a sigmoid calibration sits on the forest.")
+    features: list[str] = strawberry.field(description="Its input columns, in the model's order.")
+    parameters: list[ModelParameter] = strawberry.field(
+        description="The forest's parameters the search chose on the training rows, and the calibration."
+    )
+    search_method: str = strawberry.field(
+        description="How the parameters were chosen, e.g. out-of-bag Brier."
+    )
+    training_seconds: float = strawberry.field(description="Search, fit and calibration time.")
+    metrics: ModelMetrics = strawberry.field(
+        description="The forest on the held-out customers: metrics, ROC and PR points, reliability bins, "
+        "confusion at the tier thresholds."
+    )
+    baseline: ModelMetrics | None = strawberry.field(
+        description="A logistic regression trained and evaluated on the same split, for comparison."
+    )
 
 
 @strawberry.type
@@ -104,4 +120,10 @@ def _version_of(manifest: Manifest) -> ModelVersion:
         pr_auc=metrics["pr_auc"],
         brier=metrics["brier"],
         calibrated=manifest.params.get("calibration") is not None,
+        features=list(manifest.features),
+        parameters=parameters_of(manifest.params),
+        search_method=str(manifest.search.get("method", "")),
+        training_seconds=manifest.training_seconds,
+        metrics=metrics_of(metrics),
+        baseline=metrics_of(manifest.baseline_metrics) if manifest.baseline_metrics else None,
     )

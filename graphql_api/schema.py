@@ -12,6 +12,7 @@ from graphql_api.customers import CustomerQuery
 from graphql_api.enums import describe_core_enums
 from graphql_api.errors import MaskUnexpectedErrors
 from graphql_api.features import FeatureQuery
+from graphql_api.jobs import JobMutation, JobQuery
 from graphql_api.limits import DocumentGate, PreparedDocuments
 from graphql_api.listing import ListingQuery
 from graphql_api.model import ActiveModelQuery, ModelQuery
@@ -30,12 +31,13 @@ class Query(
     ModelQuery,
     ActiveModelQuery,
     WhatIfQuery,
+    JobQuery,
 ):
     """Every query, composed from the per-domain classes."""
 
 
 @strawberry.type(description="Every mutation: customer writes (write scope), model changes and jobs (admin).")
-class Mutation(CustomerMutation):
+class Mutation(CustomerMutation, JobMutation):
     """Every mutation, composed from the per-domain classes."""
 
 

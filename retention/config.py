@@ -31,6 +31,13 @@ class Settings(BaseSettings):
     model_refresh_seconds: float = Field(
         5.0, gt=0, le=60, description="How often a server checks the database for a newly activated model."
     )
+    job_poll_seconds: float = Field(
+        2.0,
+        gt=0,
+        le=60,
+        description="How often a server's job worker looks for jobs another process queued (its own wake it "
+        "at once).",
+    )
     log_level: str = Field("INFO", description="Python logging level.")
     rate_limit_per_minute: int = Field(
         6000,

@@ -35,6 +35,8 @@ class Runtime:
     _active: LoadedModel | None = None
     _refused: _Refusal | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    # Set when this process queues a job, so its worker takes it without waiting for the next poll.
+    jobs_queued: threading.Event = field(default_factory=threading.Event)
 
     def active_model(self) -> LoadedModel:
         """The model this process serves; ModelNotReady before any version is active or loadable."""

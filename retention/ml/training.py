@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -57,6 +58,7 @@ def train_model(
     test_fraction: float = 0.3,
     progress: bool | None = None,
     now: datetime | None = None,
+    on_progress: Callable[[float], None] | None = None,
 ) -> TrainingOutcome:
     """Stratified split; hyperparameters and calibration chosen out-of-bag on the training rows only."""
     space = space or SearchSpace()
@@ -72,7 +74,17 @@ def train_model(
     with tqdm(
         total=fits, unit="fit", desc="training", disable=None if progress is None else not progress
     ) as bar:
-        chosen = search(x_train, y_train, space, on_fit=lambda: bar.update(1))
+        done = [0]  # tqdm stops counting when its bar is disabled
+
+        def fitted() -> None:
+            bar.update(1)
+            done[0] += 1
+            if (
+                on_progress is not None
+            ):  # a job's progress; the final fit and the evaluation are the last tenth
+                on_progress(0.9 * done[0] / fits)
+
+        chosen = search(x_train, y_train, space, on_fit=fitted)
         forest_params = replace(chosen.best, n_estimators=space.final_trees)
         forest = _final_forest(chosen, forest_params, x_train, y_train)
         calibration = decide_calibration(oob_probabilities(forest.named_steps["forest"]), y_train)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import shutil
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -83,6 +83,7 @@ def train_version(
     truth: Mapping[str, float] | None = None,
     activate: bool = False,
     progress: bool | None = None,
+    on_progress: Callable[[float], None] | None = None,
 ) -> TrainedVersion:
     """Train on every labelled customer and save a new version.
 
@@ -90,7 +91,7 @@ def train_version(
     never silently replaces a good one.
     """
     data = load_training_data(engine=engine, truth=truth)
-    outcome = train_model(data, policy=policy, space=space, progress=progress)
+    outcome = train_model(data, policy=policy, space=space, progress=progress, on_progress=on_progress)
     base_value = _base_value(ForestParts.of(outcome.pipeline))
     manifest = save_artifact(model_dir, outcome.pipeline, outcome.onnx_graph, outcome.manifest)
     record = VersionRecord(

@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 
 from sqlalchemy import Engine
@@ -60,10 +60,13 @@ def score_customers(
     scope: Scope = Scope.ALL,
     chunk_size: int = 20_000,
     progress: bool | None = None,
+    on_progress: Callable[[int], None] | None = None,
 ) -> int:
     """Score the customers of `scope` with `model` in one run (resuming an unfinished one).
 
-    Each chunk commits on its own. Returns how many customers the run has scored in all.
+    Each chunk commits on its own; `on_progress` hears how many customers this call has scored, after each
+    chunk is handed to the writer (an exception it raises stops the run, resumably). Returns how many
+    customers the run has scored in all.
     """
     run_id, after_pk = _claim_run(engine, model.version, scope)
     pending: queue.Queue[ScoredBatch | None] = queue.Queue(maxsize=PENDING_CHUNKS)
@@ -74,12 +77,16 @@ def score_customers(
     reader = _Reader(engine, scope, chunk_size, after_pk)
     reader.start()
     try:
+        scored_here = 0  # tqdm stops counting when its bar is disabled
         with tqdm(unit="customer", disable=hidden) as bar:
             # Three stages on their own threads: the reader fetches chunk k+1 while the model scores
             # chunk k and the writer stores chunk k-1.
             for chunk in reader:
                 writer.put(scored_batch(chunk, model, policy))
                 bar.update(len(chunk.customer_pks))
+                scored_here += len(chunk.customer_pks)
+                if on_progress is not None:
+                    on_progress(scored_here)
         writer.finish()
     except BaseException:
         reader.stop()

@@ -193,3 +193,25 @@ api_keys = _innodb_table(
     Column("revoked_at", Timestamp, nullable=True),
     Column("last_used_at", Timestamp, nullable=True),
 )
+
+
+# --- Background jobs (issue 10): train and rescore, their state kept here so any process can answer for them.
+jobs = _innodb_table(
+    "jobs",
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("kind", String(16), nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("progress", Double(), nullable=False, server_default="0"),
+    Column("params", Text(), nullable=False),  # JSON object: what the job was asked to do
+    Column("result", Text(), nullable=True),  # JSON object, once it succeeded
+    Column("error", Text(), nullable=True),  # why it failed, for the client
+    Column("requested_by", String(64), nullable=False),
+    Column("worker", String(128), nullable=True),  # host:pid of the process that ran it
+    Column("created_at", Timestamp, nullable=False),
+    Column("started_at", Timestamp, nullable=True),
+    Column("finished_at", Timestamp, nullable=True),
+    # Written with every progress report: how a later issue tells a live job from one whose process died.
+    Column("heartbeat_at", Timestamp, nullable=True),
+    # Workers take the oldest queued job.
+    Index("ix_jobs_state", "state", "id"),
+)

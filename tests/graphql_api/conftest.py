@@ -42,8 +42,8 @@ def api(scored_database: ScoredDatabase, read_key: str) -> Iterator[TestClient]:
 
 
 # Statements of the process's own upkeep, not of answering a query: the key check (cached a few
-# seconds) and the active-model poller.
-UPKEEP = ("api_keys", "model_activations")
+# seconds), the active-model poller and the job worker looking for queued jobs.
+UPKEEP = ("api_keys", "model_activations", "jobs")
 
 
 @pytest.fixture

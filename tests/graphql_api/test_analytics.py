@@ -93,3 +93,44 @@ def test_models_lists_every_version_and_marks_the_served_one_active(api: TestCli
     assert active[0]["recorded"] is True and active[0]["problem"] is None
     assert active[0]["details"]["version"] == active[0]["version"]
     assert 0.5 < active[0]["details"]["rocAuc"] <= 1
+
+
+MODEL_REPORT = """
+{ model {
+    testRows rocAuc features parameters { name value } searchMethod trainingSeconds
+    metrics { rows rocAuc prAuc brier logLoss positiveRate topDecileLift
+              rocCurve { x y } prCurve { x y }
+              reliability { lower upper customers meanPredicted observedRate }
+              confusion { tier threshold truePositives falsePositives trueNegatives falseNegatives precision
+                          recall } }
+    baseline { rocAuc brier rows }
+} }"""
+
+
+def test_the_model_carries_its_held_out_report_and_the_baseline_on_the_same_split(api: TestClient) -> None:
+    from retention.features import FEATURE_NAMES
+    from tests.factories import POLICY
+
+    model = data(api, MODEL_REPORT)["model"]
+    metrics = model["metrics"]
+
+    assert model["features"] == list(FEATURE_NAMES)
+    assert {p["name"] for p in model["parameters"]} >= {"min_samples_leaf", "calibration"}
+    assert model["searchMethod"] and model["trainingSeconds"] >= 0
+    assert metrics["rows"] == model["testRows"] == model["baseline"]["rows"]
+    assert metrics["rocAuc"] == model["rocAuc"] and 0.5 < model["baseline"]["rocAuc"] <= 1
+    roc = metrics["rocCurve"]
+    assert (roc[0]["x"], roc[0]["y"]) == (0, 0) and (roc[-1]["x"], roc[-1]["y"]) == (1, 1)
+    assert [p["x"] for p in roc] == sorted(p["x"] for p in roc) and len(metrics["prCurve"]) <= 101
+    assert sum(b["customers"] for b in metrics["reliability"]) == metrics["rows"]
+    assert {c["tier"]: c["threshold"] for c in metrics["confusion"]} == {
+        "HIGH": POLICY.high,
+        "MEDIUM": POLICY.medium,
+    }
+    for cell in metrics["confusion"]:
+        counted = (
+            cell["truePositives"] + cell["falsePositives"] + cell["trueNegatives"] + cell["falseNegatives"]
+        )
+        assert counted == metrics["rows"]
+        churned = cell["truePositives"] + cell["falseNegatives"]
+        assert churned == round(metrics["positiveRate"] * metrics["rows"])
