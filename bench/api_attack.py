@@ -183,6 +183,111 @@ def malformed(base: str, key: str) -> None:
         )
 
 
+UPSERT = (
+    "mutation U($c: [CustomerInput!]!) { upsertCustomers(customers: $c) { upserted "
+    "errors { index field code } customers { id risk { probability } } } }"
+)
+
+
+def _customers(count: int, **change: object) -> list[dict[str, object]]:
+    from strawberry.utils.str_converters import to_camel_case
+
+    from tests.factories import profile_rows
+
+    rows = []
+    for i, row in enumerate(profile_rows(count, seed=3)):
+        item: dict[str, object] = {to_camel_case(name): value for name, value in row.items()}
+        item["customerId"] = f"ATTACK-{i}"
+        item.update(change)
+        for flag in ("usageDropFlag", "discountApplied", "churn"):
+            if item.get(flag) is not None:
+                item[flag] = bool(item[flag])
+        rows.append(item)
+    return rows
+
+
+def _payload_problems(response: httpx.Response | None) -> None:
+    if response is None or response.status_code != 200:
+        return
+    payload = (response.json().get("data") or {}).get("upsertCustomers")
+    if payload:
+        found = sorted({f"{e['field']}:{e['code']}" for e in payload["errors"]})
+        print(f"{'':<58} upserted {payload['upserted']}, problems {', '.join(found) or 'none'}")  # noqa: T201
+
+
+def writes(base: str, read_key: str, write_key: str) -> None:
+    """The mutations, with a write key unless said: batches too large or wrong, and scopes."""
+    with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {write_key}"}, timeout=60) as c:
+        huge = json.dumps({"query": UPSERT, "variables": {"c": _customers(2_400)}}).encode()
+        _send(
+            c,
+            f"write key, {len(huge) / 1e6:.1f} MB upsert body",
+            content=huge,
+            headers={"Content-Type": "application/json"},
+        )
+        _payload_problems(
+            _send(c, "upsert 1,000 customers", json={"query": UPSERT, "variables": {"c": _customers(1000)}})
+        )
+        _send(c, "upsert 1,001 customers", json={"query": UPSERT, "variables": {"c": _customers(1001)}})
+        _send(
+            c,
+            "upsert, text for a number",
+            json={"query": UPSERT, "variables": {"c": _customers(1, monthlyCharges="abc")}},
+        )
+        _send(c, "upsert, a field missing", json={"query": UPSERT, "variables": {"c": [{"customerId": "X"}]}})
+        changes: list[tuple[str, dict[str, object]]] = [
+            ("10,000-character name", {"name": "n" * 10_000}),
+            ("monthlyCharges 1e308", {"monthlyCharges": 1e308}),
+            ("unknown plan", {"subscriptionType": "Gold"}),
+            ("id with a quote", {"customerId": "x'; DROP TABLE customers; --"}),
+        ]
+        for label, change in changes:
+            _payload_problems(
+                _send(
+                    c, f"upsert, {label}", json={"query": UPSERT, "variables": {"c": _customers(1, **change)}}
+                )
+            )
+        _send(
+            c,
+            "upsert, lone surrogate in a name",
+            content=b'{"query": "%s", "variables": {"c": [{"name": "\\ud800"}]}}' % UPSERT.encode(),
+            headers={"Content-Type": "application/json"},
+        )
+        _send(
+            c,
+            "delete an unknown customer",
+            json={"query": 'mutation { deleteCustomer(id: "nobody") { deleted } }'},
+        )
+        _send(c, "write key trains a model", json={"query": "mutation { trainModel { id } }"})
+        _send(c, "write key polls a job", json={"query": 'query { job(id: "1") { state } }'})
+    with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {read_key}"}, timeout=60) as c:
+        _send(c, "read key upserts", json={"query": UPSERT, "variables": {"c": _customers(1)}})
+        big = json.dumps({"query": UPSERT, "variables": {"c": _customers(300)}}).encode()
+        _send(
+            c,
+            f"read key, {len(big) / 1e3:.0f} KB upsert body",
+            content=big,
+            headers={"Content-Type": "application/json"},
+        )
+
+
+def admin_calls(base: str, admin_key: str) -> None:
+    """The job mutations with bad arguments."""
+    with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {admin_key}"}, timeout=60) as c:
+        _send(
+            c,
+            "trainModel with 100,000 trees",
+            json={"query": "mutation { trainModel(trees: 100000) { id } }"},
+        )
+        _send(
+            c,
+            "activate ../../../etc/passwd",
+            json={"query": 'mutation { activateModel(version: "../../../etc/passwd") { id } }'},
+        )
+        _send(c, "job id with SQL", json={"query": 'query { job(id: "1 OR 1=1") { state } }'})
+        _send(c, "job id of 40 digits", json={"query": 'query { job(id: "%s") { state } }' % ("9" * 40)})
+
+
 def burst(base: str, key: str) -> None:
     with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {key}"}, timeout=60) as c:
         statuses = [c.post("/graphql", json={"query": CUSTOMER}) for _ in range(40)]
@@ -297,8 +402,12 @@ def main(argv: list[str]) -> None:
         return
     with tempfile.TemporaryDirectory() as folder, scored_database("sqlite", Path(folder)) as database:
         key = api_keys.create_key(engine=database.engine, name="attack", scope=Scope.READ).secret
+        write = api_keys.create_key(engine=database.engine, name="attack-write", scope=Scope.WRITE).secret
+        admin = api_keys.create_key(engine=database.engine, name="attack-admin", scope=Scope.ADMIN).secret
         with served_app(database.url, database.model_dir) as base:
             malformed(base, key)
+            writes(base, key, write)
+            admin_calls(base, admin)
             memory(base, key)
         with served_app(database.url, database.model_dir, rate_limit_per_minute="30") as base:
             burst(base, key)

@@ -93,6 +93,8 @@ def upsert_customers(
         return UpsertOutcome(customers=[], problems=problems)
     ids = [str(row["customer_id"]) for row in valid]
     now = now_utc()
+    # Rows in key order: two batches that share customers then lock them in the same order (no deadlock).
+    valid = sorted(valid, key=lambda row: str(row["customer_id"]))
     with engine.begin() as connection:
         upsert_profiles(connection, valid, now=now)
         pks = dict(
@@ -103,7 +105,8 @@ def upsert_customers(
             ).all()
         )
         if model is not None:
-            _rescore(connection, model, policy, valid, [int(pks[i]) for i in ids], now)
+            keys = [int(pks[str(row["customer_id"])]) for row in valid]
+            _rescore(connection, model, policy, valid, keys, now)
         stored = connection.execute(
             select(customers_table).where(customers_table.c.customer_id.in_(ids))
         ).all()
