@@ -81,6 +81,9 @@ def deep_cursor(client: httpx.Client, case: Case, pages: int) -> tuple[str | Non
     after = None
     for walked in range(pages):
         data = client.post("/graphql", json={**case.body(), "variables": {"after": after}}).json()
+        if data.get("errors"):  # the page that fails is the one to time: wrk then counts its errors
+            print(f"  page {walked + 1} answered {data['errors'][0]['extensions']['code']}")  # noqa: T201
+            return after, walked
         info = data["data"]["customers"]["pageInfo"]
         if not info["hasNextPage"]:
             return after, walked

@@ -22,7 +22,7 @@ DIMENSIONS = (
 )
 PAGE = (
     "query Page($after: String) { customers(first: 100, after: $after, "
-    "filter: {tier: HIGH}, orderBy: {field: ORDER, direction: DESC}) { pageInfo { endCursor hasNextPage } "
+    "filter: {tier: TIER}, orderBy: {field: ORDER, direction: DESC}) { pageInfo { endCursor hasNextPage } "
     "edges { node { id risk { probability score tier } } } } }"
 )
 TOTAL = "{ customers(first: 1, filter: {tier: HIGH}) { totalCount } }"
@@ -63,9 +63,13 @@ def cases(profile: dict[str, Any]) -> list[Case]:
         Case("riskScore 16 conn", RISK, {"id": "@ID@"}, connections=16, p99_ms=50.0),
     ]
     for order in ORDERS:
-        page = PAGE.replace("ORDER", order)
-        listed.append(Case(f"customers {order} page 1", page, p50_ms=20.0, big_only=True))
-        listed.append(Case(f"customers {order} deep", page, p50_ms=20.0, big_only=True, deep_order=order))
+        # LOW holds most customers, so its page 5,001 exists; HIGH's last page is where a filter that the
+        # order's index does not hold would scan the rest of the index.
+        for tier in ("LOW", "HIGH"):
+            page = PAGE.replace("ORDER", order).replace("TIER", tier)
+            listed.append(Case(f"customers {order} {tier} page 1", page, p50_ms=20.0, big_only=True))
+            name = f"customers {order} {tier} " + ("deep" if tier == "LOW" else "last")
+            listed.append(Case(name, page, p50_ms=20.0, big_only=True, deep_order=order))
     listed.append(Case("totalCount", TOTAL, p50_ms=250.0, big_only=True))
     listed += [Case(name, query, p50_ms=300.0, big_only=True) for name, query in ANALYTICS.items()]
     return listed

@@ -202,6 +202,11 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
         help="keep the training database under this name; reused (with --model-dir) when it exists",
     )
     parser.add_argument("--lock", type=Path, default=None, help="hold this flock file while measuring only")
+    parser.add_argument(
+        "--keep",
+        action="store_true",
+        help="keep the scored database (for bench.api_load --reuse URL --model-dir DIR --big)",
+    )
     return parser.parse_args(argv)
 
 
@@ -244,7 +249,9 @@ def main(argv: list[str] | None = None) -> int:
     bench_db, train_db = args.database or f"score_bench_{tag}", args.train_database or f"score_train_{tag}"
     kept_training = args.train_database is not None and _database_exists(server, train_db)
     created = ([] if args.database else [bench_db]) + ([] if kept_training else [train_db])
-    dropped = [name for name in created if name != args.train_database]
+    dropped = [
+        name for name in created if name != args.train_database and not (args.keep and name == bench_db)
+    ]
     url, train_url = server.set(database=bench_db), server.set(database=train_db)
     model_dir = args.model_dir or OUT / f"models_{tag}"
     env = {**os.environ, "RETENTION_MODEL_DIR": str(model_dir), "PYTHONPATH": os.getcwd()}
@@ -304,6 +311,10 @@ def main(argv: list[str] | None = None) -> int:
         f"peak RSS            {peak:,.0f} MB (ru_maxrss of the process) (target <= {TARGET_MB:g} MB: "
         f"{verdict(peak <= TARGET_MB)})",
     ]
+    if args.keep:
+        header.append(
+            f"kept                {url.render_as_string(hide_password=False)} --model-dir {model_dir}"
+        )
     command = reproduce("bench.score_mariadb", argv if argv is not None else sys.argv[1:])
     for line in [*header, *lines, f"reproduce with      {command}"]:
         print(line)  # noqa: T201

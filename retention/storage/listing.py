@@ -12,10 +12,10 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, Connection, Select, and_, func, or_, select, union_all
 
 from retention.listing import CustomerFilter, CustomerOrder, CustomerSortField, SortDirection
-from retention.records import Customer, Page
+from retention.records import Customer, Page, RiskTier
 from retention.storage import cursors
 from retention.storage.customers import to_customer
 from retention.storage.tables import customers
@@ -34,6 +34,10 @@ _MAX_CURSOR_CHARS = 1200
 _MAX_ID_CHARS = 64
 _MAX_NAME_CHARS = 200
 _LIKE_ESCAPE = "/"
+_ROUNDING_SLACK = 1e-9
+# The score orders' indexes lead with the tier, so "highest risk first" over every tier is a merge of one
+# index range per tier: a tier filter is then a range of its own, never a scan of the other tiers.
+_TIERS = tuple(tier.value for tier in RiskTier)
 
 
 @dataclass(frozen=True)
@@ -52,10 +56,14 @@ def conditions(wanted: CustomerFilter) -> list[ColumnElement[bool]]:
         found.append(c.risk_tier == wanted.tier.value)
     if wanted.subscription_type is not None:
         found.append(c.subscription_type == wanted.subscription_type)
+    # Each score bound comes with the probability bound it implies (score = round(100 p)), so the
+    # score orders' indexes hold the range instead of every row being read to check its score.
     if wanted.min_score is not None:
         found.append(c.risk_score >= wanted.min_score)
+        found.append(c.risk_probability >= (wanted.min_score - 0.5) / 100 - _ROUNDING_SLACK)
     if wanted.max_score is not None:
         found.append(c.risk_score <= wanted.max_score)
+        found.append(c.risk_probability <= (wanted.max_score + 0.5) / 100 + _ROUNDING_SLACK)
     if wanted.churned is not None:
         found.append(c.churn.is_(wanted.churned))
     if wanted.scored is not None:
@@ -99,7 +107,9 @@ def page(
     in_keyless_segment = after is not None and after.key is None
     rows: list[Any] = []
     if not in_keyless_segment and not (order.field.nullable and wanted.scored is False):
-        rows = list(connection.execute(_keyed_segment(key, where, after, order, first + 1)).all())
+        rows = _keyed_rows(
+            connection, key, where, after, order, first + 1, merge_tiers=_merges(order, wanted)
+        )
     if order.field.nullable and len(rows) <= first and not wanted.needs_score:
         query = select(customers).where(*where, key.is_(None))
         if in_keyless_segment:
@@ -116,6 +126,34 @@ def page(
         ],
         has_next_page=len(rows) > first,
     )
+
+
+def _merges(order: CustomerOrder, wanted: CustomerFilter) -> bool:
+    return order.field in (CustomerSortField.SCORE, CustomerSortField.EXPECTED_LOSS) and wanted.tier is None
+
+
+def _keyed_rows(
+    connection: Connection,
+    key: Any,
+    where: list[ColumnElement[bool]],
+    after: Position | None,
+    order: CustomerOrder,
+    limit: int,
+    *,
+    merge_tiers: bool,
+) -> list[Any]:
+    if not merge_tiers:
+        return list(connection.execute(_keyed_segment(key, where, after, order, limit)).all())
+    # One statement: each tier's range, already in order and limited, then the merge of the three.
+    parts = [
+        _keyed_segment(key, [*where, customers.c.risk_tier == tier], after, order, limit).subquery()
+        for tier in _TIERS
+    ]
+    merged = union_all(*(select(part) for part in parts)).subquery()
+    keys = (merged.c[key.name], merged.c.customer_id)
+    descending = order.direction is SortDirection.DESC
+    ordered = [k.desc() for k in keys] if descending else [k.asc() for k in keys]
+    return list(connection.execute(select(merged).order_by(*ordered).limit(limit)).all())
 
 
 def _keyed_segment(

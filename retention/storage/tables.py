@@ -120,8 +120,9 @@ customers = _innodb_table(
     Column("updated_at", Timestamp, nullable=False),
     *[check for column in features.PROFILE_COLUMNS for check in _checks(column)],
     # One (key, customer_id) index per listing order, read forwards or backwards (retention.storage.listing).
-    Index("ix_customers_risk_order", "risk_probability", "customer_id"),
-    Index("ix_customers_expected_loss_order", "risk_expected_loss", "customer_id"),
+    # The two risk orders lead with the tier, so a tier filter is an index range (migration 0006).
+    Index("ix_customers_risk_order", "risk_tier", "risk_probability", "customer_id"),
+    Index("ix_customers_expected_loss_order", "risk_tier", "risk_expected_loss", "customer_id"),
     Index("ix_customers_tenure_order", "tenure_months", "customer_id"),
     Index("ix_customers_charges_order", "monthly_charges", "customer_id"),
     Index("ix_customers_last_login_order", "last_login_days", "customer_id"),

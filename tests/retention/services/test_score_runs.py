@@ -17,6 +17,7 @@ from retention.ml.registry import LoadedModel
 from retention.services.scoring import Scope, score_customers
 from retention.storage import runs as run_store
 from retention.storage.contributions import decode
+from retention.storage.customers import RISK_COLUMNS
 from retention.storage.tables import customers, risk_scores, score_runs
 from tests.factories import POLICY
 from tests.support import ScoredDatabase
@@ -172,7 +173,7 @@ def test_scoring_the_unscored_scope_stores_and_updates_only_the_unscored_custome
         connection.execute(
             update(customers)
             .where(customers.c.id.in_(cleared))
-            .values(risk_probability=None, risk_scored_at=None)
+            .values(dict.fromkeys(RISK_COLUMNS))
         )
         untouched = dict(
             connection.execute(
