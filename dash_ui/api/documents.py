@@ -14,7 +14,7 @@ query OverviewPage($driverLimit: Int!, $topRiskCount: Int!) {
     tiers { tier count monthlyCharges }
   }
   churnDrivers(limit: $driverLimit) { feature label importance }
-  customers(first: $topRiskCount) {
+  customers(first: $topRiskCount, orderBy: {field: EXPECTED_LOSS, direction: DESC}) {
     totalCount
     edges {
       node {
@@ -26,5 +26,50 @@ query OverviewPage($driverLimit: Int!, $topRiskCount: Int!) {
       }
     }
   }
+}
+"""
+
+CUSTOMER_PAGE = """
+query CustomerPage($id: ID!, $historySize: Int!) {
+  customer(id: $id) {
+    id
+    name
+    email
+    subscriptionType
+    tenureMonths
+    monthlyCharges
+    lastLoginDays
+    loginFrequency
+    avgSessionDuration
+    featureUsageCount
+    monthlyActiveDays
+    usageDropFlag
+    paymentFailures
+    discountApplied
+    supportTicketCount
+    unresolvedTickets
+    churn
+    healthScore
+    risk {
+      probability
+      score
+      tier
+      modelVersion
+      scoredAt
+      baseValue
+      drivers { feature label value contribution }
+    }
+    riskChange {
+      from { probability modelVersion scoredAt }
+      to { probability modelVersion scoredAt }
+      delta
+      baseValueChange
+      modelChanged
+      drivers { feature label valueBefore valueAfter contribution }
+    }
+    recommendedActions { action description newProbability riskReduction expectedRevenueSaved }
+    riskHistory(first: $historySize) { edges { node { probability modelVersion scoredAt } } }
+  }
+  features { name column label unit kind role }
 }
 """

@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
+import dash
 import dash_bootstrap_components as dbc
-from dash import html
+from dash import dcc, html
 
 from dash_ui.formatting import MISSING, format_money
 
@@ -33,6 +35,12 @@ class RiskRow:
     monthly_charges: float
     score: int | None
     tier: str | None
+
+
+def customer_href(customer_id: str) -> str:
+    """The prefix-aware link to a customer's page."""
+    path = f"/customers/{quote(customer_id, safe='')}"
+    return str(dash.get_relative_path(path))  # type: ignore[no-untyped-call]  # dash ships it unannotated
 
 
 def tier_badge(tier: str | None) -> dbc.Badge | str:
@@ -65,7 +73,7 @@ def _data_attributes(**values: str) -> dict[str, Any]:
 def _row(row: RiskRow) -> html.Tr:
     return html.Tr(
         [
-            html.Td(html.Code(row.customer_id)),
+            html.Td(dcc.Link(html.Code(row.customer_id), href=customer_href(row.customer_id))),
             html.Td(row.name),
             html.Td(row.plan),
             html.Td(format_money(row.monthly_charges, digits=2), className="text-end"),

@@ -17,6 +17,7 @@ def nav_links() -> list[dbc.NavItem]:
     return [
         dbc.NavItem(dbc.NavLink(page["name"], href=page["relative_path"], active="exact"))
         for page in dash.page_registry.values()
+        if page.get("path_template") is None  # one customer's page is reached from its links
     ]
 
 

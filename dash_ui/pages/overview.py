@@ -72,7 +72,11 @@ def layout(**_: Any) -> html.Div:
                 ],
                 className="g-3 mb-3",
             ),
-            section(f"The {TOP_RISK_COUNT} customers most at risk", html.Div(id=OVERVIEW_TOP_RISK_TABLE)),
+            section(
+                f"The {TOP_RISK_COUNT} customers with the largest expected loss "
+                "(probability × monthly charges)",
+                html.Div(id=OVERVIEW_TOP_RISK_TABLE),
+            ),
         ],
         id=OVERVIEW_RISK_SECTIONS,
     )

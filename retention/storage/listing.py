@@ -105,18 +105,22 @@ def page(
     key = KEY_COLUMNS[order.field]
     where = conditions(wanted)
     in_keyless_segment = after is not None and after.key is None
+    descending = order.direction is SortDirection.DESC
     rows: list[Any] = []
     if not in_keyless_segment and not (order.field.nullable and wanted.scored is False):
-        rows = _keyed_rows(
-            connection, key, where, after, order, first + 1, merge_tiers=_merges(order, wanted)
-        )
+        keyed = _keyed_ids(key, where, after, order, first + 1, merge_tiers=_merges(order, wanted))
+        rows = _rows_of(connection, keyed, (key.name, "customer_id"), descending)
     if order.field.nullable and len(rows) <= first and not wanted.needs_score:
-        query = select(customers).where(*where, key.is_(None))
+        # Unscored customers have no tier either: on the score orders' tier-led indexes they are the
+        # (NULL, NULL) range, held in customer_id order.
+        query = select(customers.c.id, customers.c.customer_id).where(
+            *where, key.is_(None), customers.c.risk_tier.is_(None)
+        )
         if in_keyless_segment:
             assert after is not None
             query = query.where(customers.c.customer_id > after.customer_id)
         query = query.order_by(customers.c.customer_id).limit(first + 1 - len(rows))
-        rows += connection.execute(query).all()
+        rows += _rows_of(connection, query, ("customer_id",), False)
     kept = rows[:first]
     return Page(
         items=[to_customer(row) for row in kept],
@@ -128,12 +132,23 @@ def page(
     )
 
 
+def _rows_of(connection: Connection, ids: Select[Any], keys: tuple[str, ...], descending: bool) -> list[Any]:
+    """The whole rows of a query that selects ids in order: the order and limit are found on an index
+    alone, then only those rows are read. Asked for whole rows directly, MariaDB walks a tier-led index
+    by its tier alone and reads every row it passes (a deep LOW page on 1,000,000 customers: 11.8 s,
+    against 7.5 ms this way)."""
+    found = ids.subquery()
+    columns = [found.c[name] for name in keys]
+    ordered = [c.desc() for c in columns] if descending else [c.asc() for c in columns]
+    query = select(customers).join(found, customers.c.id == found.c.id).order_by(*ordered)
+    return list(connection.execute(query).all())
+
+
 def _merges(order: CustomerOrder, wanted: CustomerFilter) -> bool:
     return order.field in (CustomerSortField.SCORE, CustomerSortField.EXPECTED_LOSS) and wanted.tier is None
 
 
-def _keyed_rows(
-    connection: Connection,
+def _keyed_ids(
     key: Any,
     where: list[ColumnElement[bool]],
     after: Position | None,
@@ -141,10 +156,10 @@ def _keyed_rows(
     limit: int,
     *,
     merge_tiers: bool,
-) -> list[Any]:
+) -> Select[Any]:
     if not merge_tiers:
-        return list(connection.execute(_keyed_segment(key, where, after, order, limit)).all())
-    # One statement: each tier's range, already in order and limited, then the merge of the three.
+        return _keyed_segment(key, where, after, order, limit)
+    # Each tier's range, already in order and limited, then the merge of the three.
     parts = [
         _keyed_segment(key, [*where, customers.c.risk_tier == tier], after, order, limit).subquery()
         for tier in _TIERS
@@ -153,14 +168,14 @@ def _keyed_rows(
     keys = (merged.c[key.name], merged.c.customer_id)
     descending = order.direction is SortDirection.DESC
     ordered = [k.desc() for k in keys] if descending else [k.asc() for k in keys]
-    return list(connection.execute(select(merged).order_by(*ordered).limit(limit)).all())
+    return select(merged).order_by(*ordered).limit(limit)
 
 
 def _keyed_segment(
     key: Any, where: list[ColumnElement[bool]], after: Position | None, order: CustomerOrder, limit: int
 ) -> Select[Any]:
     descending = order.direction is SortDirection.DESC
-    query = select(customers).where(*where)
+    query = select(customers.c.id, key, customers.c.customer_id).where(*where)
     if order.field.nullable:
         query = query.where(key.is_not(None))
     if after is not None:

@@ -116,3 +116,11 @@ def text_of() -> Callable[[Any], str]:
         return ""
 
     return text
+
+
+@pytest.fixture(autouse=True, scope="session")
+def dashboard_paths() -> None:
+    """Build the dashboard once, so prefix-aware links (dash.get_relative_path) know its prefix."""
+    from dash_ui.app import create_dash_app
+
+    create_dash_app(GraphQLClient(FakeTransport()))

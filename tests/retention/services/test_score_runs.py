@@ -171,9 +171,7 @@ def test_scoring_the_unscored_scope_stores_and_updates_only_the_unscored_custome
     score_customers(engine=engine, model=model, policy=POLICY, progress=False)
     with engine.begin() as connection:
         connection.execute(
-            update(customers)
-            .where(customers.c.id.in_(cleared))
-            .values(dict.fromkeys(RISK_COLUMNS))
+            update(customers).where(customers.c.id.in_(cleared)).values(dict.fromkeys(RISK_COLUMNS))
         )
         untouched = dict(
             connection.execute(
