@@ -73,3 +73,29 @@ query CustomerPage($id: ID!, $historySize: Int!) {
   features { name column label unit kind role }
 }
 """
+
+_METRICS = """
+      rows rocAuc prAuc brier logLoss positiveRate topDecileLift
+      rocCurve { x y }
+      prCurve { x y }
+      reliability { lower upper customers meanPredicted observedRate }
+      confusion { tier threshold truePositives falsePositives trueNegatives falseNegatives precision recall }
+"""
+
+MODEL_PAGE = (
+    """
+query ModelPage {
+  model {
+    version createdAt trainingRows testRows trainingSeconds searchMethod calibrated
+    parameters { name value }
+    metrics {"""
+    + _METRICS
+    + """    }
+    baseline {"""
+    + _METRICS
+    + """    }
+  }
+  models { version active recorded problem details { createdAt trainingRows rocAuc brier } }
+}
+"""
+)

@@ -13,7 +13,7 @@ pytestmark = pytest.mark.browser
 
 OVERVIEW = """
 { overview { customerCount highRiskCount monthlyRevenueAtRisk }
-  customers(first: 1) { edges { node { id } } } }"""
+  customers(first: 1, orderBy: {field: EXPECTED_LOSS, direction: DESC}) { edges { node { id name } } } }"""
 
 
 def _open(browser: Any, url: str) -> tuple[Any, list[str]]:
@@ -22,6 +22,33 @@ def _open(browser: Any, url: str) -> tuple[Any, list[str]]:
     page.on("request", lambda request: requested.append(request.url))
     page.goto(url)
     return page, requested
+
+
+def test_the_overviews_top_customer_opens_its_page_with_score_drivers_and_history(
+    browser: Any, served: tuple[str, ScoredDatabase, str]
+) -> None:
+    base, _, key = served
+    truth = httpx.post(
+        f"{base}/graphql", json={"query": OVERVIEW}, headers={"Authorization": f"Bearer {key}"}
+    ).json()["data"]
+    top = truth["customers"]["edges"][0]["node"]
+    page, requested = _open(browser, f"{base}/dashboard/")
+    errors: list[str] = []
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+
+    page.click("#overview-top-risk-table tbody tr:first-child a", timeout=30_000)
+    page.wait_for_selector("#customer-waterfall .main-svg", timeout=30_000)
+    page.wait_for_function("document.querySelector('#customer-title').innerText.length > 0")
+
+    assert page.url == f"{base}/dashboard/customers/{top['id']}"
+    assert page.inner_text("#customer-title") == top["name"]
+    assert "%" in page.inner_text("#customer-score")
+    assert "Base rate" in page.inner_text("#customer-waterfall")
+    assert page.locator("#customer-history .main-svg").count() > 0
+    assert page.locator("#customer-profile tr").count() > 10
+    assert not errors, errors
+    assert all(url.startswith(base) for url in requested), [u for u in requested if not u.startswith(base)]
+    page.close()
 
 
 def test_overview_shows_the_apis_numbers_with_every_request_local(
