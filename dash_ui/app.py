@@ -10,7 +10,7 @@ import dash_bootstrap_components as dbc
 
 from dash_ui.api.client import GraphQLClient
 from dash_ui.components.shell import PRODUCT_NAME, SHELL_ERROR, shell
-from dash_ui.pages import customer, model, overview
+from dash_ui.pages import customer, model, overview, whatif
 
 logger = logging.getLogger(__name__)
 
@@ -44,6 +44,7 @@ def create_dash_app(client: GraphQLClient, *, requests_pathname_prefix: str = DE
     )
     overview.register(app, client)
     model.register(app, client)
+    whatif.register(app, client)
     customer.register(app, client)
     # Built after every page is registered: the nav is read from the page registry.
     app.layout = shell()

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import strawberry
+from strawberry.scalars import JSON
+from strawberry.utils.str_converters import to_camel_case
 
 from graphql_api.context import Info
 from graphql_api.errors import call_core, coded_error, public_message
 from graphql_api.model_report import ModelMetrics, ModelParameter, metrics_of, parameters_of
+from retention import features
+from retention.features import Kind
 from retention.ml.artifacts import Manifest
 from retention.records import Driver
 from retention.services import models as model_service
@@ -65,6 +69,11 @@ class ModelVersion:
     )
     baseline: ModelMetrics | None = strawberry.field(
         description="A logistic regression trained and evaluated on the same split, for comparison."
+    )
+    typical_profile: JSON | None = strawberry.field(
+        description="A typical training customer, ready to send as a CustomerProfileInput: each numeric "
+        "feature's median, each flag's and category's most common value, by field name (camelCase). Null "
+        "for a version trained before it was kept."
     )
 
 
@@ -126,4 +135,14 @@ def _version_of(manifest: Manifest) -> ModelVersion:
         training_seconds=manifest.training_seconds,
         metrics=metrics_of(metrics),
         baseline=metrics_of(manifest.baseline_metrics) if manifest.baseline_metrics else None,
+        typical_profile=_typical(manifest.typical_profile),
+    )
+
+
+def _typical(profile: dict[str, Any]) -> JSON | None:
+    if not profile:
+        return None
+    flags = {column.name for column in features.FEATURES if column.kind is Kind.FLAG}
+    return JSON(
+        {to_camel_case(name): bool(value) if name in flags else value for name, value in profile.items()}
     )

@@ -99,3 +99,24 @@ query ModelPage {
 }
 """
 )
+
+WHATIF_START = """
+query WhatIfStart {
+  features { name column label unit kind modelInput minimum maximum categories description }
+  model { version typicalProfile }
+}
+"""
+
+WHATIF_SCORE = """
+query WhatIfScore($profile: CustomerProfileInput!) {
+  scoreProfile(profile: $profile) {
+    probability score tier modelVersion baseValue
+    drivers { feature label value contribution }
+  }
+}
+"""
+
+
+def customer_profile_document(fields: list[str]) -> str:
+    """A customer's values of `fields` (GraphQL field names the features query listed)."""
+    return "query WhatIfCustomer($id: ID!) { customer(id: $id) { " + " ".join(fields) + " } }"

@@ -68,6 +68,8 @@ class Manifest:
     search: dict[str, Any] = field(default_factory=dict)
     training_seconds: float = 0.0
     onnx_sha256: str = ""
+    # The training rows' typical customer (retention.ml.typical), by column name; empty before it was kept.
+    typical_profile: dict[str, Any] = field(default_factory=dict)
 
     def driver_records(self) -> list[Driver]:
         """Global drivers, most important first."""

@@ -72,6 +72,7 @@ def test_the_nav_is_built_from_the_page_registry_with_prefixed_links(client_answ
     assert [(link.children, link.href, link.active) for link in links] == [
         ("Overview", "/dashboard/", "exact"),
         ("Model", "/dashboard/model", "exact"),
+        ("What-if", "/dashboard/what-if", "exact"),
     ]
 
 

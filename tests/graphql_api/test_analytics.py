@@ -134,3 +134,16 @@ def test_the_model_carries_its_held_out_report_and_the_baseline_on_the_same_spli
         assert counted == metrics["rows"]
         churned = cell["truePositives"] + cell["falseNegatives"]
         assert churned == round(metrics["positiveRate"] * metrics["rows"])
+
+
+def test_the_models_typical_customer_is_a_profile_score_profile_accepts(api: TestClient) -> None:
+    typical = data(api, "{ model { typicalProfile } }")["model"]["typicalProfile"]
+
+    risk = data(
+        api,
+        "query P($p: CustomerProfileInput!) { scoreProfile(profile: $p) { probability } }",
+        p=typical,
+    )["scoreProfile"]
+
+    assert 0 <= risk["probability"] <= 1
+    assert isinstance(typical["usageDropFlag"], bool) and isinstance(typical["tenureMonths"], int)
