@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -94,4 +96,78 @@ def test_graphiql_runs_a_query_with_the_prefilled_key_and_every_request_local(
     # the explorer plugin is loaded beside the docs
     assert page.locator("[aria-label='Show GraphiQL Explorer']").count() == 1
     assert all(url.startswith(base) for url in requested), [u for u in requested if not u.startswith(base)]
+    page.close()
+
+
+# Where each page's screenshots go; CI keeps the folder as an artifact. Look at them.
+SCREENSHOTS = Path(os.environ.get("RETENTION_TEST_SCREENSHOTS", "build/screenshots"))
+# (path under /dashboard, a selector that appears once the page's data is drawn)
+PAGES = (
+    ("", "#overview-tier-chart .main-svg"),
+    ("model", "#model-roc .main-svg"),
+    ("what-if", "#whatif-waterfall .main-svg .waterfall"),
+)
+
+
+@pytest.mark.parametrize("width", [1440, 768])
+@pytest.mark.parametrize(("path", "drawn"), PAGES)
+def test_every_page_draws_its_data_without_console_errors_at_desktop_and_tablet_width(
+    browser: Any, served: tuple[str, ScoredDatabase, str], path: str, drawn: str, width: int
+) -> None:
+    base, _, _ = served
+    page = browser.new_page(viewport={"width": width, "height": 1000})
+    requested: list[str] = []
+    errors: list[str] = []
+    page.on("request", lambda request: requested.append(request.url))
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+
+    page.goto(f"{base}/dashboard/{path}")
+    page.wait_for_selector(drawn, timeout=30_000)
+
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{path or 'overview'}-{width}.png"), full_page=True)
+    assert not errors, errors
+    assert page.locator(".alert-danger").count() == 0
+    assert all(url.startswith(base) for url in requested), [u for u in requested if not u.startswith(base)]
+    # nothing wider than the window: no sideways scrolling on a tablet
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    page.close()
+
+
+def test_a_what_if_change_moves_the_score(browser: Any, served: tuple[str, ScoredDatabase, str]) -> None:
+    base, _, _ = served
+    page = browser.new_page()
+    page.goto(f"{base}/dashboard/what-if")
+    page.wait_for_selector("#whatif-waterfall .main-svg .waterfall", timeout=30_000)
+    before = page.inner_text("#whatif-probability")
+    field = page.locator('input[id*="unresolvedTickets"]')
+    tickets = int(field.input_value())
+
+    field.fill(str(tickets + 6))
+    field.press("Enter")
+    page.wait_for_function(
+        "before => document.querySelector('#whatif-probability').innerText !== before",
+        arg=before,
+        timeout=30_000,
+    )
+
+    assert page.inner_text("#whatif-probability").endswith("%")
+    page.close()
+
+
+def test_the_model_page_shows_the_served_version_and_its_baseline(
+    browser: Any, served: tuple[str, ScoredDatabase, str]
+) -> None:
+    base, database, _ = served
+    page = browser.new_page()
+    page.goto(f"{base}/dashboard/model")
+    page.wait_for_selector("#model-versions tbody tr", timeout=30_000)
+
+    assert database.model_version in page.inner_text("#model-meta")
+    assert "Baseline" in page.inner_text("#model-metrics")
+    assert page.locator("#model-confusion .confusion").count() == 2
+    assert (
+        page.locator(f'#model-versions tr[data-version="{database.model_version}"] .badge').inner_text()
+        == "active"
+    )
     page.close()
