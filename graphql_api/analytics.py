@@ -5,9 +5,12 @@ from __future__ import annotations
 from typing import Annotated
 
 import strawberry
+from strawberry.utils.str_converters import to_camel_case
 
 from graphql_api.context import Info
-from graphql_api.errors import call_core
+from graphql_api.errors import call_core, coded_error
+from retention import features
+from retention.features import Kind
 from retention.records import Overview as OverviewRecord
 from retention.records import RiskTier
 from retention.segments import MAX_BINS, MIN_TRUSTED_CUSTOMERS, SegmentDimension
@@ -178,9 +181,44 @@ class AnalyticsQuery:
         return [Segment.of(s) for s in found]
 
     @strawberry.field(
+        description="Observed churn with 95% Wilson intervals, and mean predicted risk, per band of a "
+        "numeric model feature cut at the served model's training deciles (up to ten bands, fewer where "
+        "deciles coincide). BAD_USER_INPUT for a feature that is not a numeric model input; "
+        "MODEL_NOT_READY before a model is served."
+    )
+    async def churn_by_decile(
+        self,
+        info: Info,
+        feature: Annotated[
+            str, strawberry.argument(description="A numeric feature's field name, e.g. lastLoginDays.")
+        ],
+    ) -> list[Segment]:
+        runtime = info.context.runtime
+        column = _NUMERIC_FEATURES.get(feature)
+        if column is None:
+            raise coded_error(
+                f"feature: {feature[:64]!r} is not a numeric model feature (one of "
+                f"{', '.join(_NUMERIC_FEATURES)})",
+                "BAD_USER_INPUT",
+            )
+        model = await call_core(runtime.active_model)
+        found = await call_core(
+            analytics_service.churn_by_decile, engine=runtime.engine, manifest=model.manifest, feature=column
+        )
+        return [Segment.of(s) for s in found]
+
+    @strawberry.field(
         description="Share of labelled customers retained by tenure month (Kaplan-Meier, churn as the "
         "event), one point per tenure month present in the data."
     )
     async def retention_curve(self, info: Info) -> list[RetentionPoint]:
         found = await call_core(analytics_service.retention_curve, engine=info.context.runtime.engine)
         return [RetentionPoint.of(p) for p in found]
+
+
+# Numeric model inputs by GraphQL field name: what churnByDecile can cut.
+_NUMERIC_FEATURES: dict[str, str] = {
+    to_camel_case(column.name): column.name
+    for column in features.FEATURES
+    if column.kind in (Kind.INT, Kind.FLOAT)
+}

@@ -120,3 +120,21 @@ query WhatIfScore($profile: CustomerProfileInput!) {
 def customer_profile_document(fields: list[str]) -> str:
     """A customer's values of `fields` (GraphQL field names the features query listed)."""
     return "query WhatIfCustomer($id: ID!) { customer(id: $id) { " + " ".join(fields) + " } }"
+
+
+_SEGMENT = "label customers labelled churned churnRate churnRateLow churnRateHigh meanProbability tooSmall"
+
+DRIVERS_PAGE = """
+query DriversPage($driverLimit: Int!) {
+  churnDrivers(limit: $driverLimit) { feature label importance }
+  features { name label kind modelInput }
+}
+"""
+
+DRIVERS_DECILES = "query Deciles($feature: String!) { churnByDecile(feature: $feature) { " + _SEGMENT + " } }"
+
+DRIVERS_SEGMENTS = (
+    "query Segments($dimension: SegmentDimension!) { churnBySegment(dimension: $dimension) { "
+    + _SEGMENT
+    + " } }"
+)

@@ -70,6 +70,8 @@ class Manifest:
     onnx_sha256: str = ""
     # The training rows' typical customer (retention.ml.typical), by column name; empty before it was kept.
     typical_profile: dict[str, Any] = field(default_factory=dict)
+    # Each numeric feature's training deciles (retention.ml.typical), by column name.
+    deciles: dict[str, list[float]] = field(default_factory=dict)
 
     def driver_records(self) -> list[Driver]:
         """Global drivers, most important first."""

@@ -26,7 +26,7 @@ from retention.ml.forest_parts import ForestParts, Vector
 from retention.ml.matrix import MODEL_COLUMNS, Matrix
 from retention.ml.pipeline import RANDOM_SEED, ForestParams, build_pipeline, with_sigmoid
 from retention.ml.search import SearchResult, SearchSpace, decide_calibration, search
-from retention.ml.typical import typical_profile
+from retention.ml.typical import feature_deciles, typical_profile
 from retention.risk import RiskPolicy
 
 log = logging.getLogger(__name__)
@@ -129,6 +129,7 @@ def train_model(
         },
         training_seconds=round(time.perf_counter() - started, 1),
         typical_profile=typical_profile(x_train),
+        deciles=feature_deciles(x_train),
     )
     return TrainingOutcome(pipeline=pipeline, onnx_graph=export_onnx(parts), manifest=manifest)
 

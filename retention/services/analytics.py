@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import Engine
 
 from retention.errors import InvalidInput
+from retention.ml.artifacts import Manifest
 from retention.records import Overview
 from retention.segments import (
     MAX_BINS,
@@ -38,6 +39,19 @@ def churn_by_segment(*, engine: Engine, dimension: SegmentDimension) -> list[Seg
     """Observed churn (with 95% Wilson intervals) and mean predicted risk per segment of `dimension`."""
     with engine.connect() as connection:
         counts = segment_store.segment_counts(connection, SPLITS[dimension])
+    return [segment_of(c) for c in counts]
+
+
+def churn_by_decile(*, engine: Engine, manifest: Manifest, feature: str) -> list[Segment]:
+    """Observed churn and mean predicted risk per band of `feature` cut at the model's training deciles."""
+    edges = manifest.deciles.get(feature)
+    if edges is None:
+        numeric = ", ".join(sorted(manifest.deciles)) or "none: retrain to keep them"
+        raise InvalidInput(
+            f"feature: {feature!r} has no deciles in model {manifest.version} (numeric features: {numeric})"
+        )
+    with engine.connect() as connection:
+        counts = segment_store.edge_counts(connection, feature, edges)
     return [segment_of(c) for c in counts]
 
 

@@ -44,6 +44,43 @@ def _band_condition(column: Any, band: Band) -> Any:
     return column.between(_inline(band.lower), _inline(band.upper))
 
 
+def edge_counts(connection: Connection, column: str, edges: list[float]) -> list[SegmentCounts]:
+    """Counts per band of `column` cut at ascending `edges`: below the first, between each pair (lower
+    inclusive), at or above the last; empty bands included."""
+    c = customers.c
+    value = c[column]
+    key = case(*((value < edge, _inline(i)) for i, edge in enumerate(edges)), else_=_inline(len(edges)))
+    rows = connection.execute(
+        select(key.label("band"), *_tallies()).select_from(customers).group_by(literal_column("band"))
+    ).all()
+    found = {int(row[0]): row for row in rows}
+    labels = [f"< {_edge(edges[0])}"] if edges else []
+    labels += [f"{_edge(low)} to < {_edge(high)}" for low, high in zip(edges, edges[1:], strict=False)]
+    labels.append(f">= {_edge(edges[-1])}" if edges else "all")
+    return [_counted(label, found.get(i)) for i, label in enumerate(labels)]
+
+
+def _edge(value: float) -> str:
+    return f"{value:g}"
+
+
+def _tallies() -> list[Any]:
+    c = customers.c
+    return [
+        func.count(),
+        func.count(c.churn),
+        func.coalesce(func.sum(case((c.churn.is_(True), 1), else_=0)), 0),
+        func.count(c.risk_probability),
+        func.coalesce(func.sum(c.risk_probability), 0.0),
+    ]
+
+
+def _counted(label: str, row: Any) -> SegmentCounts:
+    if row is None:
+        return SegmentCounts(label, 0, 0, 0, 0, 0.0)
+    return SegmentCounts(label, int(row[1]), int(row[2]), int(row[3]), int(row[4]), float(row[5]))
+
+
 def segment_counts(connection: Connection, split: Split) -> list[SegmentCounts]:
     """Counts per segment of `split`, in its declared order, empty segments included."""
     c = customers.c
@@ -56,28 +93,13 @@ def segment_counts(connection: Connection, split: Split) -> list[SegmentCounts]:
             else_=None,
         )
     rows = connection.execute(
-        select(
-            key.label("segment"),
-            func.count(),
-            func.count(c.churn),
-            func.coalesce(func.sum(case((c.churn.is_(True), 1), else_=0)), 0),
-            func.count(c.risk_probability),
-            func.coalesce(func.sum(c.risk_probability), 0.0),
-        )
-        .select_from(customers)
-        .group_by(literal_column("segment"))
+        select(key.label("segment"), *_tallies()).select_from(customers).group_by(literal_column("segment"))
     ).all()
     found = {(row[0] if split.categories else None if row[0] is None else int(row[0])): row for row in rows}
-    result = []
-    for index, label in enumerate(split.labels):
-        row = found.get(label if split.categories else index)
-        if row is None:
-            result.append(SegmentCounts(label, 0, 0, 0, 0, 0.0))
-        else:
-            result.append(
-                SegmentCounts(label, int(row[1]), int(row[2]), int(row[3]), int(row[4]), float(row[5]))
-            )
-    return result
+    return [
+        _counted(label, found.get(label if split.categories else index))
+        for index, label in enumerate(split.labels)
+    ]
 
 
 def risk_bins(connection: Connection, bins: int) -> list[RiskBin]:

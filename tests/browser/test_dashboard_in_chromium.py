@@ -104,6 +104,7 @@ SCREENSHOTS = Path(os.environ.get("RETENTION_TEST_SCREENSHOTS", "build/screensho
 # (path under /dashboard, a selector that appears once the page's data is drawn)
 PAGES = (
     ("", "#overview-tier-chart .main-svg"),
+    ("drivers", "#drivers-segment-chart .main-svg .barlayer"),
     ("model", "#model-roc .main-svg"),
     ("what-if", "#whatif-waterfall .main-svg .waterfall"),
 )

@@ -147,3 +147,35 @@ def test_the_models_typical_customer_is_a_profile_score_profile_accepts(api: Tes
 
     assert 0 <= risk["probability"] <= 1
     assert isinstance(typical["usageDropFlag"], bool) and isinstance(typical["tenureMonths"], int)
+
+
+DECILES = """
+query D($feature: String!) {
+  churnByDecile(feature: $feature) {
+    label customers labelled churned churnRate churnRateLow churnRateHigh tooSmall
+  }
+}"""
+
+
+def test_churn_by_decile_cuts_every_customer_into_the_models_training_deciles(api: TestClient) -> None:
+    total = data(api, OVERVIEW)["overview"]["customerCount"]
+
+    bands = data(api, DECILES, feature="lastLoginDays")["churnByDecile"]
+
+    assert 2 <= len(bands) <= 10 and sum(b["customers"] for b in bands) == total
+    assert bands[0]["label"].startswith("< ") and bands[-1]["label"].startswith(">= ")
+    filled = [b for b in bands if b["labelled"]]
+    # roughly a tenth each: the cuts are the training rows' deciles
+    assert max(b["customers"] for b in bands) < 0.3 * total
+    for band in filled:
+        assert band["churnRateLow"] <= band["churnRate"] <= band["churnRateHigh"]
+
+
+@pytest.mark.parametrize("feature", ["subscriptionType", "churn", "name", "nope", "x" * 500])
+def test_churn_by_decile_of_anything_but_a_numeric_model_input_is_bad_user_input(
+    api: TestClient, feature: str
+) -> None:
+    error = error_of(api, DECILES, feature=feature)
+
+    assert error["extensions"]["code"] == "BAD_USER_INPUT" and "numeric model feature" in error["message"]
+    assert len(error["message"]) < 600
