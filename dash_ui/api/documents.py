@@ -1,19 +1,26 @@
 """Every GraphQL document the dashboard sends, one per page, named for the page it draws."""
 
 OVERVIEW_PAGE = """
-query OverviewPage($driverLimit: Int!, $topRiskCount: Int!) {
+query OverviewPage($topRiskCount: Int!, $bins: Int!) {
   overview {
     customerCount
+    activeCount
     churnedCount
+    labelledCount
     churnRate
     scoredCount
     highRiskCount
+    averageHealthScore
     monthlyRevenue
     monthlyRevenueAtRisk
     modelVersion
     tiers { tier count monthlyCharges }
   }
-  churnDrivers(limit: $driverLimit) { feature label importance }
+  riskDistribution(bins: $bins) { lower upper customers }
+  churnBySegment(dimension: SUBSCRIPTION_TYPE) {
+    label customers labelled churned churnRate churnRateLow churnRateHigh meanProbability tooSmall
+  }
+  retentionCurve { tenureMonth retained atRisk }
   customers(first: $topRiskCount, orderBy: {field: EXPECTED_LOSS, direction: DESC}) {
     totalCount
     edges {

@@ -1,4 +1,4 @@
-"""The overview page: headline numbers, risk tiers, churn drivers and the customers most at risk."""
+"""The overview page: headline numbers, risk spread, churn by plan and tenure, the largest expected losses."""
 
 from __future__ import annotations
 
@@ -27,7 +27,11 @@ OVERVIEW_KPI_CHURN_RATE = "overview-kpi-churn-rate"
 OVERVIEW_KPI_HIGH_RISK = "overview-kpi-high-risk"
 OVERVIEW_KPI_REVENUE_AT_RISK = "overview-kpi-revenue-at-risk"
 OVERVIEW_TIER_CHART = "overview-tier-chart"
-OVERVIEW_DRIVERS_CHART = "overview-drivers-chart"
+OVERVIEW_DISTRIBUTION_CHART = "overview-distribution-chart"
+OVERVIEW_PLAN_CHART = "overview-plan-chart"
+OVERVIEW_RETENTION_CHART = "overview-retention-chart"
+OVERVIEW_KPI_HEALTH = "overview-kpi-health"
+OVERVIEW_KPI_ACTIVE = "overview-kpi-active"
 OVERVIEW_TOP_RISK_TABLE = "overview-top-risk-table"
 DETAIL_SUFFIX = "-detail"
 
@@ -37,6 +41,8 @@ _KPIS: tuple[tuple[str, str, str, str], ...] = (
     ("churn_rate", OVERVIEW_KPI_CHURN_RATE, "Churn rate (historical)", "box-arrow-right"),
     ("high_risk", OVERVIEW_KPI_HIGH_RISK, "Customers at high risk", "exclamation-triangle"),
     ("revenue_at_risk", OVERVIEW_KPI_REVENUE_AT_RISK, "Monthly revenue at risk", "cash-coin"),
+    ("health", OVERVIEW_KPI_HEALTH, "Average health score", "heart-pulse"),
+    ("active", OVERVIEW_KPI_ACTIVE, "Active customers", "person-check"),
 )
 
 OUTPUTS: dict[str, Output] = {
@@ -47,7 +53,9 @@ OUTPUTS: dict[str, Output] = {
     **{key: Output(value_id, "children") for key, value_id, _, _ in _KPIS},
     **{f"{key}_detail": Output(value_id + DETAIL_SUFFIX, "children") for key, value_id, _, _ in _KPIS},
     "tier_figure": Output(OVERVIEW_TIER_CHART, "figure"),
-    "drivers_figure": Output(OVERVIEW_DRIVERS_CHART, "figure"),
+    "distribution_figure": Output(OVERVIEW_DISTRIBUTION_CHART, "figure"),
+    "plan_figure": Output(OVERVIEW_PLAN_CHART, "figure"),
+    "retention_figure": Output(OVERVIEW_RETENTION_CHART, "figure"),
     "top_risk_table": Output(OVERVIEW_TOP_RISK_TABLE, "children"),
 }
 
@@ -59,7 +67,8 @@ def layout(**_: Any) -> html.Div:
             kpi_card(title=title, value_id=value_id, detail_id=value_id + DETAIL_SUFFIX, icon_name=icon_name),
             xs=12,
             sm=6,
-            xl=3,
+            lg=4,
+            xxl=2,
         )
         for _, value_id, title, icon_name in _KPIS
     ]
@@ -68,7 +77,19 @@ def layout(**_: Any) -> html.Div:
             dbc.Row(
                 [
                     dbc.Col(section("Customers per risk tier", chart(OVERVIEW_TIER_CHART)), lg=5),
-                    dbc.Col(section("What drives churn", chart(OVERVIEW_DRIVERS_CHART)), lg=7),
+                    dbc.Col(
+                        section("Spread of predicted churn risk", chart(OVERVIEW_DISTRIBUTION_CHART)), lg=7
+                    ),
+                ],
+                className="g-3 mb-3",
+            ),
+            dbc.Row(
+                [
+                    dbc.Col(section("Churn by plan, with 95% intervals", chart(OVERVIEW_PLAN_CHART)), lg=6),
+                    dbc.Col(
+                        section("Retained by tenure month (Kaplan-Meier)", chart(OVERVIEW_RETENTION_CHART)),
+                        lg=6,
+                    ),
                 ],
                 className="g-3 mb-3",
             ),

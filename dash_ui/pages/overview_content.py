@@ -10,13 +10,14 @@ from dash_ui.api.client import ApiError, GraphQLClient
 from dash_ui.api.documents import OVERVIEW_PAGE
 from dash_ui.components.alerts import error_alert, notice_alert
 from dash_ui.components.risk_table import RiskRow, risk_table
-from dash_ui.figures.drivers_chart import churn_drivers_figure
+from dash_ui.figures.distribution_charts import retention_curve_figure, risk_distribution_figure
+from dash_ui.figures.segment_chart import SegmentBar, churn_rate_figure
 from dash_ui.figures.style import empty_figure
 from dash_ui.figures.tier_chart import risk_tier_figure
 from dash_ui.formatting import MISSING, format_count, format_money, format_percent, share
 
-DRIVER_LIMIT = 10
 TOP_RISK_COUNT = 10
+DISTRIBUTION_BINS = 20
 NO_CUSTOMERS_HINT = (
     "Load customers with `retention seed` (or import your CSV), "
     "then run `retention train` and `retention score`."
@@ -24,7 +25,7 @@ NO_CUSTOMERS_HINT = (
 NO_SCORES_HINT = "Run `retention train` then `retention score`, then refresh this page."
 KPI_KEYS: tuple[str, ...] = tuple(
     f"{kpi}{suffix}"
-    for kpi in ("customers", "churn_rate", "high_risk", "revenue_at_risk")
+    for kpi in ("customers", "churn_rate", "high_risk", "revenue_at_risk", "health", "active")
     for suffix in ("", "_detail")
 )
 
@@ -34,7 +35,7 @@ JsonObject = dict[str, Any]
 
 def load_overview(client: GraphQLClient) -> Content:
     """Send the page's one document; an API error becomes an alert in place of the sections."""
-    variables = {"driverLimit": DRIVER_LIMIT, "topRiskCount": TOP_RISK_COUNT}
+    variables = {"topRiskCount": TOP_RISK_COUNT, "bins": DISTRIBUTION_BINS}
     try:
         data = client.execute(OVERVIEW_PAGE, variables)
     except ApiError as error:
@@ -57,7 +58,26 @@ def overview_content(data: JsonObject) -> Content:
             {tier["tier"]: tier["count"] for tier in tiers},
             {tier["tier"]: tier["monthlyCharges"] for tier in tiers},
         ),
-        "drivers_figure": churn_drivers_figure([(d["label"], d["importance"]) for d in data["churnDrivers"]]),
+        "distribution_figure": risk_distribution_figure(
+            [(b["lower"], b["upper"], b["customers"]) for b in data["riskDistribution"]]
+        ),
+        "plan_figure": churn_rate_figure(
+            [
+                SegmentBar(
+                    s["label"],
+                    s["customers"],
+                    s["churnRate"],
+                    s["churnRateLow"],
+                    s["churnRateHigh"],
+                    s["meanProbability"],
+                    s["tooSmall"],
+                )
+                for s in data["churnBySegment"]
+            ]
+        ),
+        "retention_figure": retention_curve_figure(
+            [(p["tenureMonth"], p["retained"], p["atRisk"]) for p in data["retentionCurve"]]
+        ),
         "top_risk_table": risk_table([_risk_row(edge["node"]) for edge in data["customers"]["edges"]]),
     }
 
@@ -71,7 +91,9 @@ def error_content(error: ApiError) -> Content:
         "meta": "",
         **dict.fromkeys(KPI_KEYS, MISSING),
         "tier_figure": empty_figure(""),
-        "drivers_figure": empty_figure(""),
+        "distribution_figure": empty_figure(""),
+        "plan_figure": empty_figure(""),
+        "retention_figure": empty_figure(""),
         "top_risk_table": None,
     }
 
@@ -101,7 +123,18 @@ def _kpis(overview: JsonObject, scored: bool) -> Content:
         "customers": format_count(customers),
         "customers_detail": f"{format_count(overview['scoredCount'])} scored",
         "churn_rate": format_percent(overview["churnRate"]),
-        "churn_rate_detail": f"{format_count(overview['churnedCount'])} churned, from historical labels",
+        "churn_rate_detail": (
+            f"{format_count(overview['churnedCount'])} of {format_count(overview['labelledCount'])} "
+            "labelled customers churned"
+        ),
+        "health": MISSING
+        if overview["averageHealthScore"] is None
+        else f"{overview['averageHealthScore']:.1f}",
+        "health_detail": "mean of the imported health scores (0-100)",
+        "active": format_count(overview["activeCount"]),
+        "active_detail": (
+            f"{format_percent(share(overview['activeCount'], customers))} of customers, not labelled churned"
+        ),
         "high_risk": MISSING,
         "high_risk_detail": "Not scored yet",
         "revenue_at_risk": MISSING,

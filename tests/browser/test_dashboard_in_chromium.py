@@ -71,7 +71,7 @@ def test_overview_shows_the_apis_numbers_with_every_request_local(
     top_id = truth["customers"]["edges"][0]["node"]["id"]
     assert page.inner_text("#overview-top-risk-table tbody tr:first-child").startswith(top_id)
     assert page.locator("#overview-tier-chart .main-svg").count() > 0
-    assert page.locator("#overview-drivers-chart .main-svg").count() > 0
+    assert page.locator("#overview-distribution-chart .main-svg").count() > 0
     assert requested and all(url.startswith(base) for url in requested), [
         u for u in requested if not u.startswith(base)
     ]

@@ -44,7 +44,10 @@ def overview_answer(*, scored: bool = True, customer_count: int = 12_345) -> Jso
     return {
         "overview": {
             "customerCount": customer_count,
+            "activeCount": customer_count - 2_469,
             "churnedCount": 2_469,
+            "labelledCount": customer_count,
+            "averageHealthScore": 61.25,
             "churnRate": 0.2,
             "scoredCount": customer_count if scored else 0,
             "highRiskCount": 1_234 if scored else 0,
@@ -64,6 +67,37 @@ def overview_answer(*, scored: bool = True, customer_count: int = 12_345) -> Jso
         ]
         if scored
         else [],
+        "riskDistribution": [
+            {"lower": i / 20, "upper": (i + 1) / 20, "customers": (100 if scored else 0)} for i in range(20)
+        ],
+        "churnBySegment": [
+            {
+                "label": "Basic",
+                "customers": 6_000,
+                "labelled": 6_000,
+                "churned": 1_500,
+                "churnRate": 0.25,
+                "churnRateLow": 0.24,
+                "churnRateHigh": 0.26,
+                "meanProbability": 0.24 if scored else None,
+                "tooSmall": False,
+            },
+            {
+                "label": "Premium",
+                "customers": 20,
+                "labelled": 20,
+                "churned": 2,
+                "churnRate": 0.1,
+                "churnRateLow": 0.03,
+                "churnRateHigh": 0.3,
+                "meanProbability": 0.12 if scored else None,
+                "tooSmall": True,
+            },
+        ],
+        "retentionCurve": [
+            {"tenureMonth": 1, "retained": 0.98, "atRisk": 12_000},
+            {"tenureMonth": 12, "retained": 0.8, "atRisk": 6_000},
+        ],
         "customers": {
             "totalCount": customer_count,
             "edges": [_customer(1, 97, "HIGH"), _customer(2, 64, "MEDIUM")]

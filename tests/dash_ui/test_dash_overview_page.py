@@ -22,7 +22,7 @@ def test_the_page_loads_with_one_graphql_document(client_answering, scored_data)
     # then
     (payload,) = transport.payloads
     assert payload["query"] == OVERVIEW_PAGE
-    assert payload["variables"] == {"driverLimit": 10, "topRiskCount": 10}
+    assert payload["variables"] == {"topRiskCount": 10, "bins": 20}
 
 
 def test_kpis_show_formatted_numbers_from_the_overview(client_answering, scored_data):
@@ -36,7 +36,9 @@ def test_kpis_show_formatted_numbers_from_the_overview(client_answering, scored_
     assert content["revenue_at_risk"] == "$25,000"
     assert content["high_risk_detail"] == "10.0% of customers"
     assert content["revenue_at_risk_detail"] == "10.0% of $250,000 monthly revenue"
-    assert content["churn_rate_detail"] == "2,469 churned, from historical labels"
+    assert content["churn_rate_detail"] == "2,469 of 12,345 labelled customers churned"
+    assert content["health"] == "61.2" or content["health"] == "61.3"
+    assert content["active"] == "9,876" and content["active_detail"].startswith("80.0% of customers")
     assert content["meta"] == "Model v3 · 12,345 of 12,345 customers scored"
 
 
@@ -49,7 +51,9 @@ def test_a_scored_overview_shows_every_section_and_no_alert(client_answering, sc
     assert content["body_hidden"] is False
     assert content["risk_hidden"] is False
     assert list(content["tier_figure"].data[0].y) == [1_234, 3_000, 8_111]
-    assert content["drivers_figure"].data[0].y[-1] == "Days since last login"
+    assert sum(content["distribution_figure"].data[0].y) == 2_000
+    assert list(content["plan_figure"].data[0].x) == ["Basic", "Premium"]
+    assert list(content["retention_figure"].data[0].y) == [0.98, 0.8]
     table = text_of(content["top_risk_table"])
     assert "CUST0001" in table and "Customer 2" in table and "$79.50" in table and "97" in table
 
@@ -144,6 +148,10 @@ def test_the_layout_does_no_io_and_carries_the_ids_a_browser_test_reads():
         "overview-kpi-revenue-at-risk",
         "overview-top-risk-table",
         "overview-tier-chart",
-        "overview-drivers-chart",
+        "overview-distribution-chart",
+        "overview-plan-chart",
+        "overview-retention-chart",
+        "overview-kpi-health",
+        "overview-kpi-active",
     ):
         assert element_id in ids
