@@ -120,6 +120,9 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--seconds", type=int, default=10, help="each 1-connection run")
     parser.add_argument("--big", action="store_true", help="also the pages, totalCount and analytics")
     parser.add_argument("--deep-pages", type=int, default=5000)
+    parser.add_argument(
+        "--cases", default=None, help="only the cases whose name matches this regular expression"
+    )
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="api-load-") as folder:
         model_dir = args.model_dir or Path(folder) / "models"
@@ -164,6 +167,8 @@ def run(args: argparse.Namespace, env: dict[str, str], auth: str, url: str) -> N
             print(line("floor 1 conn", floor_figures, None))  # noqa: T201
             for case in all_cases:
                 if case.big_only and not args.big:
+                    continue
+                if args.cases and not re.search(args.cases, case.name):
                     continue
                 skipped = validates(client, case, first_id)
                 if skipped:

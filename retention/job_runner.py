@@ -17,9 +17,10 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from retention.errors import RetentionError
+from retention.errors import ModelNotReady, RetentionError
 from retention.ml.search import SearchSpace
 from retention.runtime import Runtime
+from retention.services import analytics, analytics_cache
 from retention.services import jobs as job_service
 from retention.services import models as model_service
 from retention.services.jobs import JobKind
@@ -30,6 +31,9 @@ from retention.storage.customers import count_customers, now_utc
 log = logging.getLogger(__name__)
 # Progress is written at most this often: a report per chunk or per fit would be noise in the database.
 PROGRESS_EVERY_SECONDS = 1.0
+# Kept analytics are recomputed after a change at most this often: a stream of API writes must not keep
+# the database scanning the table.
+WARM_EVERY_SECONDS = 5.0
 STOPPED_MESSAGE = "the server stopped while this job ran; ask for it again"
 
 
@@ -60,6 +64,8 @@ class JobRunner:
         self.runtime = runtime
         self.stopping = threading.Event()
         self.worker = f"{socket.gethostname()}:{os.getpid()}"[:128]
+        self._warmed_version: int | None = None
+        self._warmed_at = -WARM_EVERY_SECONDS
         self._thread: threading.Thread | None = None
         self._bodies: dict[JobKind, Callable[[job_store.JobRow, _Progress], dict[str, Any]]] = {
             JobKind.RESCORE: self._rescore,
@@ -90,8 +96,36 @@ class JobRunner:
             if job is not None:
                 self._run(job)
                 continue
+            self._warm_analytics()
             self.runtime.jobs_queued.wait(self.runtime.settings.job_poll_seconds)
             self.runtime.jobs_queued.clear()
+
+    def _warm_analytics(self) -> None:
+        """Recompute the usual analytics once the data has changed, so readers find them kept."""
+        if time.monotonic() - self._warmed_at < WARM_EVERY_SECONDS:
+            return
+        engine = self.runtime.engine
+        try:
+            version = analytics_cache.current_version(engine)
+            if version == self._warmed_version:
+                return
+            try:
+                manifest = self.runtime.active_model().manifest
+            except ModelNotReady:
+                manifest = None
+            started = time.perf_counter()
+            analytics.warm(engine=engine, manifest=manifest)
+        except Exception:  # the database may be away; the next round retries
+            log.warning("could not recompute the kept analytics", exc_info=True)
+            return
+        finally:
+            self._warmed_at = time.monotonic()
+        self._warmed_version = version
+        log.info(
+            "kept analytics are up to date with data version %d (%.1f s)",
+            version,
+            time.perf_counter() - started,
+        )
 
     def _run(self, job: job_store.JobRow) -> None:
         log.info("job %d (%s) started by %s", job.id, job.kind, self.worker)

@@ -25,6 +25,7 @@ from retention.records import Customer, Value
 from retention.risk import RiskPolicy
 from retention.services.scoring import scored_batch
 from retention.storage import runs as run_store
+from retention.storage.changes import note_change
 from retention.storage.customers import now_utc, to_customer, upsert_profiles
 from retention.storage.scores import write_snapshots
 from retention.storage.scoring_rows import FeatureChunk
@@ -137,5 +138,6 @@ def delete_customer(*, engine: Engine, customer_id: str) -> None:
         result = connection.execute(
             delete(customers_table).where(customers_table.c.customer_id == customer_id)
         )
+        note_change(connection)
     if result.rowcount == 0:
         raise NotFound(f"no customer with id {customer_id!r}")

@@ -12,6 +12,7 @@ from retention import features
 from retention.features import Kind
 from retention.records import Customer, CustomerProfile, RiskSnapshot, RiskTier, Value
 from retention.storage.bulk import driver_value, execute_many
+from retention.storage.changes import note_change
 from retention.storage.tables import customers
 from retention.storage.upsert import Proposed, exact_text, upsert_statement
 
@@ -68,6 +69,7 @@ def upsert_profiles(connection: Connection, rows: Sequence[Mapping[str, Value]],
         _UPSERT_COLUMNS,
         [{**row, "created_at": stamp, "updated_at": stamp} for row in rows],
     )
+    note_change(connection)
 
 
 def get_customer(connection: Connection, customer_id: str) -> Customer | None:

@@ -12,6 +12,7 @@ from sqlalchemy import Connection, func, insert, or_, select, update
 
 from retention.records import RiskTier
 from retention.storage.bulk import driver_value, execute_many
+from retention.storage.changes import note_change
 from retention.storage.customers import naive_utc
 from retention.storage.snapshot_load import load_file
 from retention.storage.tables import customers, risk_scores
@@ -166,6 +167,7 @@ def copy_latest(
             risk_scored_at=risk_scores.c.scored_at,
         )
     )
+    note_change(connection)
 
 
 def _insert_many(

@@ -9,6 +9,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
 from retention.segments import Band, RiskBin, SegmentCounts, Split, TenureCounts
+from retention.storage.analytics import full_scan
 from retention.storage.tables import customers
 
 
@@ -51,7 +52,9 @@ def edge_counts(connection: Connection, column: str, edges: list[float]) -> list
     value = c[column]
     key = case(*((value < edge, _inline(i)) for i, edge in enumerate(edges)), else_=_inline(len(edges)))
     rows = connection.execute(
-        select(key.label("band"), *_tallies()).select_from(customers).group_by(literal_column("band"))
+        full_scan(
+            select(key.label("band"), *_tallies()).select_from(customers).group_by(literal_column("band"))
+        )
     ).all()
     found = {int(row[0]): row for row in rows}
     labels = [f"< {_edge(edges[0])}"] if edges else []
@@ -93,7 +96,11 @@ def segment_counts(connection: Connection, split: Split) -> list[SegmentCounts]:
             else_=None,
         )
     rows = connection.execute(
-        select(key.label("segment"), *_tallies()).select_from(customers).group_by(literal_column("segment"))
+        full_scan(
+            select(key.label("segment"), *_tallies())
+            .select_from(customers)
+            .group_by(literal_column("segment"))
+        )
     ).all()
     found = {(row[0] if split.categories else None if row[0] is None else int(row[0])): row for row in rows}
     return [
@@ -123,13 +130,15 @@ def tenure_counts(connection: Connection) -> list[TenureCounts]:
     """Labelled customers per tenure month: churned there, and still active (censored there)."""
     c = customers.c
     rows = connection.execute(
-        select(
-            c.tenure_months,
-            func.coalesce(func.sum(case((c.churn.is_(True), 1), else_=0)), 0),
-            func.coalesce(func.sum(case((c.churn.is_(False), 1), else_=0)), 0),
+        full_scan(
+            select(
+                c.tenure_months,
+                func.coalesce(func.sum(case((c.churn.is_(True), 1), else_=0)), 0),
+                func.coalesce(func.sum(case((c.churn.is_(False), 1), else_=0)), 0),
+            )
+            .where(c.churn.is_not(None))
+            .group_by(c.tenure_months)
+            .order_by(c.tenure_months)
         )
-        .where(c.churn.is_not(None))
-        .group_by(c.tenure_months)
-        .order_by(c.tenure_months)
     ).all()
     return [TenureCounts(tenure_month=int(m), churned=int(d), active=int(a)) for m, d, a in rows]

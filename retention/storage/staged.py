@@ -28,6 +28,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.schema import CreateTable, DropTable
 
 from retention.records import Value
+from retention.storage.changes import note_change
 from retention.storage.customers import PROFILE_NAMES, naive_utc, profile_assignments
 from retention.storage.tables import customers
 from retention.storage.upsert import on_duplicate_key
@@ -163,6 +164,7 @@ def load_staged(connection: Connection, path: Path, *, rows: int, now: datetime)
         profile_assignments,
     )
     connection.execute(upsert)
+    note_change(connection)
     connection.execute(DropTable(_staging))
     logger.info(
         "LOAD DATA of %d rows into staging in %.1f s, INSERT ... SELECT into customers in %.1f s",

@@ -216,3 +216,21 @@ jobs = _innodb_table(
     # Workers take the oldest queued job.
     Index("ix_jobs_state", "state", "id"),
 )
+
+
+# --- Analytics kept up to date after writes (issue 10). Every write to customers or their scores adds a row
+# to data_changes in its own transaction, so MAX(id) is the data's version; an analytics answer is kept with
+# the version it was computed at and served while that is still the version.
+data_changes = _innodb_table(
+    "data_changes",
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("changed_at", Timestamp, nullable=False),
+)
+
+analytics_cache = _innodb_table(
+    "analytics_cache",
+    Column("key", String(160), primary_key=True),
+    Column("data_version", BigInteger(), nullable=False),
+    Column("computed_at", Timestamp, nullable=False),
+    Column("payload", Text(), nullable=False),  # JSON of the answer
+)

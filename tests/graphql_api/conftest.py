@@ -43,7 +43,7 @@ def api(scored_database: ScoredDatabase, read_key: str) -> Iterator[TestClient]:
 
 # Statements of the process's own upkeep, not of answering a query: the key check (cached a few
 # seconds), the active-model poller and the job worker looking for queued jobs.
-UPKEEP = ("api_keys", "model_activations", "jobs")
+UPKEEP = ("api_keys", "model_activations", "jobs", "data_changes", "analytics_cache")
 
 
 @pytest.fixture
@@ -53,6 +53,8 @@ def statements() -> Iterator[list[str]]:
     lock = threading.Lock()
 
     def record(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if threading.current_thread().name == "job-runner":
+            return  # the job worker's own work, e.g. keeping analytics up to date
         if not any(table in statement for table in UPKEEP):
             with lock:
                 sent.append(statement)
