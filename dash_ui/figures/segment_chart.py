@@ -60,5 +60,6 @@ def churn_rate_figure(segments: Sequence[SegmentBar]) -> go.Figure:
     )
     figure = go.Figure([observed, predicted])
     figure.update_yaxes(tickformat=".0%", rangemode="tozero", title_text="Churn rate")
-    figure.update_layout(showlegend=True, legend={"orientation": "h", "y": -0.2, "x": 0})
-    return styled(figure, height=320)
+    styled(figure, height=320)
+    figure.update_layout(showlegend=True, legend={"orientation": "h", "y": -0.25, "x": 0})
+    return figure

@@ -48,11 +48,18 @@ def drivers_waterfall(base_value: float, steps: Sequence[Step], probability: flo
         decreasing={"marker": {"color": LOWERS}},
         totals={"marker": {"color": "#0d6efd"}},
         connector={"line": {"color": "#adb5bd", "width": 1}},
-        hovertemplate="%{y}: %{x:+.1%}<extra></extra>",
-        texttemplate="%{x:+.1%}",
+        text=[f"{v:.1%}" if m != "relative" else f"{v:+.1%}" for v, m in zip(values, measures, strict=True)],
         textposition="outside",
+        cliponaxis=False,
+        hoverinfo="y+text",
     )
+    # Room on both sides for the labels outside the bars: the running total's extremes, and a margin.
+    running, low, high = 0.0, 0.0, 0.0
+    for value, measure in zip(values, measures, strict=True):
+        running = value if measure != "relative" else running + value
+        low, high = min(low, running), max(high, running)
+    span = (high - low) or 1.0
     figure = go.Figure(bars)
     figure.update_yaxes(autorange="reversed", automargin=True, ticksuffix="  ")
-    figure.update_xaxes(tickformat=".0%", rangemode="tozero")
+    figure.update_xaxes(tickformat=".0%", range=[low - 0.05 * span, high + 0.18 * span])
     return styled(figure, height=max(280, 30 * len(labels) + 60))

@@ -106,7 +106,7 @@ PAGES = (
     ("", "#overview-tier-chart .main-svg"),
     ("drivers", "#drivers-segment-chart .main-svg .barlayer"),
     ("model", "#model-roc .main-svg"),
-    ("what-if", "#whatif-waterfall .main-svg .waterfall"),
+    ("what-if", "#whatif-waterfall .main-svg .waterfalllayer"),
 )
 
 
@@ -139,7 +139,7 @@ def test_a_what_if_change_moves_the_score(browser: Any, served: tuple[str, Score
     base, _, _ = served
     page = browser.new_page()
     page.goto(f"{base}/dashboard/what-if")
-    page.wait_for_selector("#whatif-waterfall .main-svg .waterfall", timeout=30_000)
+    page.wait_for_selector("#whatif-waterfall .main-svg .waterfalllayer", timeout=30_000)
     before = page.inner_text("#whatif-probability")
     field = page.locator('input[id*="unresolvedTickets"]')
     tickets = int(field.input_value())
