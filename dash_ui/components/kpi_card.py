@@ -9,9 +9,9 @@ from dash_ui.components.icons import icon
 from dash_ui.formatting import MISSING
 
 
-def kpi_card(*, title: str, value_id: str, detail_id: str, icon_name: str) -> dbc.Card:
-    """A card whose `value_id` and `detail_id` elements a page callback fills."""
-    return dbc.Card(
+def kpi_card(*, title: str, value_id: str, detail_id: str, icon_name: str, meaning: str = "") -> html.Div:
+    """A card whose `value_id` and `detail_id` elements a page callback fills; `meaning` is its tooltip."""
+    card = dbc.Card(
         dbc.CardBody(
             [
                 html.Div(
@@ -24,3 +24,5 @@ def kpi_card(*, title: str, value_id: str, detail_id: str, icon_name: str) -> db
         ),
         className="kpi-card h-100 shadow-sm",
     )
+    # dbc.Card takes no title attribute: the tooltip sits on a wrapper the card fills.
+    return html.Div(card, title=meaning, className="h-100")

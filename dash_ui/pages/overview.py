@@ -35,14 +35,45 @@ OVERVIEW_KPI_ACTIVE = "overview-kpi-active"
 OVERVIEW_TOP_RISK_TABLE = "overview-top-risk-table"
 DETAIL_SUFFIX = "-detail"
 
-# (key in the content dict, id of the value element, title, Bootstrap icon)
-_KPIS: tuple[tuple[str, str, str, str], ...] = (
-    ("customers", OVERVIEW_KPI_CUSTOMERS, "Customers", "people"),
-    ("churn_rate", OVERVIEW_KPI_CHURN_RATE, "Churn rate (historical)", "box-arrow-right"),
-    ("high_risk", OVERVIEW_KPI_HIGH_RISK, "Customers at high risk", "exclamation-triangle"),
-    ("revenue_at_risk", OVERVIEW_KPI_REVENUE_AT_RISK, "Monthly revenue at risk", "cash-coin"),
-    ("health", OVERVIEW_KPI_HEALTH, "Average health score", "heart-pulse"),
-    ("active", OVERVIEW_KPI_ACTIVE, "Active customers", "person-check"),
+# (key in the content dict, id of the value element, title, Bootstrap icon, what the number means)
+_KPIS: tuple[tuple[str, str, str, str, str], ...] = (
+    ("customers", OVERVIEW_KPI_CUSTOMERS, "Customers", "people", "Every stored customer, churned or not."),
+    (
+        "churn_rate",
+        OVERVIEW_KPI_CHURN_RATE,
+        "Churn rate (historical)",
+        "box-arrow-right",
+        "Customers labelled as churned in the imported data, over those with a label.",
+    ),
+    (
+        "high_risk",
+        OVERVIEW_KPI_HIGH_RISK,
+        "Customers at high risk",
+        "exclamation-triangle",
+        "Customers whose latest churn probability is at or above the HIGH tier threshold.",
+    ),
+    (
+        "revenue_at_risk",
+        OVERVIEW_KPI_REVENUE_AT_RISK,
+        "Monthly revenue at risk",
+        "cash-coin",
+        "The sum over scored customers of churn probability × monthly charges: the revenue a month the "
+        "predicted churn would cost.",
+    ),
+    (
+        "health",
+        OVERVIEW_KPI_HEALTH,
+        "Average health score",
+        "heart-pulse",
+        "The mean of the health scores the old system exported (0-100), where imported; not a model output.",
+    ),
+    (
+        "active",
+        OVERVIEW_KPI_ACTIVE,
+        "Active customers",
+        "person-check",
+        "Customers not labelled as churned.",
+    ),
 )
 
 OUTPUTS: dict[str, Output] = {
@@ -50,8 +81,8 @@ OUTPUTS: dict[str, Output] = {
     "body_hidden": Output(OVERVIEW_BODY, "hidden"),
     "risk_hidden": Output(OVERVIEW_RISK_SECTIONS, "hidden"),
     "meta": Output(OVERVIEW_META, "children"),
-    **{key: Output(value_id, "children") for key, value_id, _, _ in _KPIS},
-    **{f"{key}_detail": Output(value_id + DETAIL_SUFFIX, "children") for key, value_id, _, _ in _KPIS},
+    **{key: Output(value_id, "children") for key, value_id, *_ in _KPIS},
+    **{f"{key}_detail": Output(value_id + DETAIL_SUFFIX, "children") for key, value_id, *_ in _KPIS},
     "tier_figure": Output(OVERVIEW_TIER_CHART, "figure"),
     "distribution_figure": Output(OVERVIEW_DISTRIBUTION_CHART, "figure"),
     "plan_figure": Output(OVERVIEW_PLAN_CHART, "figure"),
@@ -64,13 +95,19 @@ def layout(**_: Any) -> html.Div:
     """The page skeleton; its one callback fills it (no I/O here: Dash calls this at start-up too)."""
     kpis = [
         dbc.Col(
-            kpi_card(title=title, value_id=value_id, detail_id=value_id + DETAIL_SUFFIX, icon_name=icon_name),
+            kpi_card(
+                title=title,
+                value_id=value_id,
+                detail_id=value_id + DETAIL_SUFFIX,
+                icon_name=icon_name,
+                meaning=meaning,
+            ),
             xs=12,
             sm=6,
             lg=4,
             xxl=2,
         )
-        for _, value_id, title, icon_name in _KPIS
+        for _, value_id, title, icon_name, meaning in _KPIS
     ]
     risk_sections = html.Div(
         [

@@ -45,8 +45,15 @@ def load_start(client: GraphQLClient) -> Content:
             return {"alert": notice_alert("No model yet", hint), "form": None, "features": []}
         return {"alert": error_alert(error), "form": None, "features": []}
     inputs = model_inputs(data["features"])
-    typical = data["model"]["typicalProfile"] or {}
-    return {"alert": None, "form": form(inputs, typical), "features": inputs}
+    typical = data["model"]["typicalProfile"]
+    alert = None
+    if typical is None:
+        alert = notice_alert(
+            "No typical customer for this model",
+            f"Model {data['model']['version']} was trained before typical profiles were kept: start from a "
+            "customer id above, or retrain with `retention train`.",
+        )
+    return {"alert": alert, "form": form(inputs, typical or {}), "features": inputs}
 
 
 def form(inputs: list[JsonObject], values: JsonObject) -> dbc.Row:

@@ -1,0 +1,105 @@
+"""Each dashboard page's first meaningful render and its data callbacks, measured in Debian's Chromium.
+
+    PYTHONPATH=. python -m bench.dashboard_render --reuse URL --model-dir DIR [--runs 5]
+
+Serves the app (one uvicorn worker) over a prepared database, e.g. the 1,000,000 customers that
+`bench.score_mariadb --keep` leaves, opens every page in a fresh browser context --runs times, and prints
+per page the median time from navigation start to the page's data drawn (performance.now() when its
+selector appears) and the median duration of its `_dash-update-component` requests. The first visit of
+each page (cold caches) is printed apart. Targets (issue 11): first render <= 1.5 s, callbacks <= 300 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from bench.process import reproduce, verdict
+from tests.browser.conftest import CHROMIUM_ARGS
+from tests.support import served_app
+
+TOP = "{ customers(first: 1, orderBy: {field: EXPECTED_LOSS, direction: DESC}) { edges { node { id } } } }"
+PAGES = (
+    ("overview", "", "#overview-top-risk-table tbody tr"),
+    ("churn drivers", "drivers", "#drivers-segment-chart .main-svg .barlayer .point"),
+    ("model", "model", "#model-versions tbody tr"),
+    ("what-if", "what-if", "#whatif-waterfall .main-svg .waterfalllayer"),
+    ("customer", "customers/{top}", "#customer-waterfall .main-svg .waterfalllayer"),
+)
+RENDER_TARGET_MS, CALLBACK_TARGET_MS = 1500.0, 300.0
+
+
+def visit(browser: Any, url: str, selector: str) -> tuple[float, list[float]]:
+    """(ms from navigation start to `selector` drawn, ms of each callback request) for one fresh visit."""
+    context = browser.new_context(viewport={"width": 1440, "height": 1000})
+    page = context.new_page()
+    callbacks: list[float] = []
+
+    def finished(request: Any) -> None:
+        if "_dash-update-component" in request.url:
+            timing = request.timing
+            callbacks.append(timing["responseEnd"] - timing["requestStart"])
+
+    page.on("requestfinished", finished)
+    page.goto(url, wait_until="commit")
+    drawn = page.wait_for_function(
+        f"() => document.querySelector({selector!r}) ? performance.now() : null",
+        timeout=60_000,
+        polling="raf",
+    ).json_value()
+    page.wait_for_load_state("networkidle")
+    context.close()
+    return float(drawn), callbacks
+
+
+def main(argv: list[str]) -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--reuse", required=True, help="a prepared database URL")
+    parser.add_argument("--model-dir", type=Path, required=True)
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args(argv)
+    from playwright.sync_api import sync_playwright
+
+    with served_app(args.reuse, args.model_dir) as base, sync_playwright() as playwright:
+        from retention.access import Scope
+        from retention.services import api_keys
+        from retention.storage.engine import make_engine
+
+        engine = make_engine(args.reuse)
+        key = api_keys.create_key(engine=engine, name=f"render-{id(engine)}", scope=Scope.READ).secret
+        engine.dispose()
+        answer = httpx.post(
+            f"{base}/graphql", json={"query": TOP}, headers={"Authorization": f"Bearer {key}"}
+        )
+        top = answer.json()["data"]["customers"]["edges"][0]["node"]["id"]
+        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        for name, path, selector in PAGES:
+            url = f"{base}/dashboard/{path.format(top=top)}"
+            cold, cold_callbacks = visit(browser, url, selector)
+            renders, callbacks = [], []
+            for _ in range(args.runs):
+                drawn, timed = visit(browser, url, selector)
+                renders.append(drawn)
+                callbacks += timed
+            render = statistics.median(renders)
+            callback = statistics.median(callbacks) if callbacks else 0.0
+            print(  # noqa: T201
+                f"{name:<14} first render {render:7.0f} ms median of {args.runs} "
+                f"[<= {RENDER_TARGET_MS:g} ms {verdict(render <= RENDER_TARGET_MS)}]; callbacks p50 "
+                f"{callback:6.0f} ms over {len(callbacks)} [<= {CALLBACK_TARGET_MS:g} ms "
+                f"{verdict(callback <= CALLBACK_TARGET_MS)}]; cold visit {cold:.0f} ms, slowest callback "
+                f"{max(cold_callbacks, default=0):.0f} ms"
+            )
+        browser.close()
+    print(reproduce("bench.dashboard_render", argv))  # noqa: T201
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
