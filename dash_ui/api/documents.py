@@ -22,7 +22,6 @@ query OverviewPage($topRiskCount: Int!, $bins: Int!) {
   }
   retentionCurve { tenureMonth retained atRisk }
   customers(first: $topRiskCount, orderBy: {field: EXPECTED_LOSS, direction: DESC}) {
-    totalCount
     edges {
       node {
         id
