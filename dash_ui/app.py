@@ -10,7 +10,7 @@ import dash_bootstrap_components as dbc
 
 from dash_ui.api.client import GraphQLClient
 from dash_ui.components.shell import PRODUCT_NAME, SHELL_ERROR, shell
-from dash_ui.pages import customer, drivers, model, overview, whatif
+from dash_ui.pages import customer, customers, drivers, model, overview, whatif
 
 logger = logging.getLogger(__name__)
 
@@ -43,6 +43,7 @@ def create_dash_app(client: GraphQLClient, *, requests_pathname_prefix: str = DE
         on_error=_report_unexpected_error,
     )
     overview.register(app, client)
+    customers.register(app, client)
     drivers.register(app, client)
     model.register(app, client)
     whatif.register(app, client)

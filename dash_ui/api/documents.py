@@ -144,3 +144,22 @@ DRIVERS_SEGMENTS = (
     + _SEGMENT
     + " } }"
 )
+
+CUSTOMERS_BLOCK = """
+query CustomersBlock(
+  $first: Int!, $after: String, $filter: CustomerFilter, $orderBy: CustomerOrder, $withTotal: Boolean!
+) {
+  customers(first: $first, after: $after, filter: $filter, orderBy: $orderBy) {
+    totalCount @include(if: $withTotal)
+    pageInfo { hasNextPage endCursor }
+    edges {
+      node {
+        id name email subscriptionType tenureMonths monthlyCharges lastLoginDays
+        risk { probability tier }
+      }
+    }
+  }
+}
+"""
+
+CUSTOMER_PLANS = "query Plans { features { name categories } }"

@@ -71,6 +71,7 @@ def test_the_nav_is_built_from_the_page_registry_with_prefixed_links(client_answ
     # in page order; one customer's page is reached from its links, not the nav
     assert [(link.children, link.href, link.active) for link in links] == [
         ("Overview", "/dashboard/", "exact"),
+        ("Customers", "/dashboard/customers", "exact"),
         ("Churn drivers", "/dashboard/drivers", "exact"),
         ("Model", "/dashboard/model", "exact"),
         ("What-if", "/dashboard/what-if", "exact"),
