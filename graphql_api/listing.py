@@ -131,6 +131,14 @@ class ListingQuery:
             str | None,
             strawberry.argument(description="endCursor of the previous page, fetched with the same orderBy."),
         ] = None,
+        offset: Annotated[
+            int | None,
+            strawberry.argument(
+                description="Start at this position of the listing (0 is the first) instead of after a "
+                "cursor: for jumping, e.g. a grid's scrollbar. It walks the order's index over the skipped "
+                "customers, so page on with cursors. 0 to 10,000,000; not with `after`."
+            ),
+        ] = None,
         filter: Annotated[  # noqa: A002 - the argument's public name
             CustomerFilterInput | None, strawberry.argument(description="Which customers; all when left out.")
         ] = None,
@@ -148,5 +156,6 @@ class ListingQuery:
             after=after,
             wanted=wanted,
             order=order,
+            offset=offset,
         )
         return CustomerConnection.from_page(page, engine=engine, wanted=wanted)

@@ -147,9 +147,10 @@ DRIVERS_SEGMENTS = (
 
 CUSTOMERS_BLOCK = """
 query CustomersBlock(
-  $first: Int!, $after: String, $filter: CustomerFilter, $orderBy: CustomerOrder, $withTotal: Boolean!
+  $first: Int!, $after: String, $offset: Int, $filter: CustomerFilter, $orderBy: CustomerOrder,
+  $withTotal: Boolean!
 ) {
-  customers(first: $first, after: $after, filter: $filter, orderBy: $orderBy) {
+  customers(first: $first, after: $after, offset: $offset, filter: $filter, orderBy: $orderBy) {
     totalCount @include(if: $withTotal)
     pageInfo { hasNextPage endCursor }
     edges {

@@ -1,8 +1,8 @@
 """The customers grid's blocks: each one GraphQL page, found by the cursor the block before it ended at.
 
 The API pages by keyset cursors, the grid asks for row ranges. The end cursor of every block served is
-kept (per view and order), so scrolling on costs one page per block; a block further than any kept one
-is reached by walking pages from the nearest kept block, at most MAX_WALK pages per request.
+kept (per view and order), so scrolling on costs one page per block; a block a page or two past the kept
+ones is walked to, and one further away (a scrollbar drag) is asked for by its offset.
 """
 
 from __future__ import annotations
@@ -12,13 +12,13 @@ import threading
 from collections import OrderedDict
 from typing import Any
 
-from dash_ui.api.client import ApiError, GraphQLClient
+from dash_ui.api.client import GraphQLClient
 from dash_ui.api.documents import CUSTOMERS_BLOCK
 from dash_ui.formatting import MISSING, format_money, format_percent
 from dash_ui.pages.customers_view import View, as_dict, graphql_filter, graphql_order
 
 PAGE = 100  # the API's largest page, and the grid's block size
-MAX_WALK = 50
+MAX_WALK = 2
 _KEPT_VIEWS = 256
 
 
@@ -93,17 +93,15 @@ def fetch_block(
     order = graphql_order(request.get("sortModel"))
     key = _key(view, order)
     offset, cursor = cache.nearest(key, start)
+    jump: int | None = None
     if (start - offset) // PAGE > MAX_WALK:
-        raise ApiError(
-            f"Row {start:,} is too far from the rows loaded so far: scroll there in steps, or narrow the "
-            "filter or change the order.",
-            code="BAD_USER_INPUT",
-        )
+        offset, cursor, jump = start, None, start
     total = cache.total(key)
     while True:
         variables = {
             "first": PAGE,
             "after": cursor,
+            "offset": jump,
             "filter": graphql_filter(view),
             "orderBy": order,
             "withTotal": total is None,
@@ -117,7 +115,7 @@ def fetch_block(
             cache.keep(key, offset + len(found["edges"]), info["endCursor"])
         if offset >= start or not info["hasNextPage"]:
             break
-        offset, cursor = offset + len(found["edges"]), info["endCursor"]
+        offset, cursor, jump = offset + len(found["edges"]), info["endCursor"], None
     rows = (
         [row_of(edge["node"], href(edge["node"]["id"])) for edge in found["edges"]] if offset == start else []
     )

@@ -9,6 +9,7 @@ from retention.listing import DEFAULT_ORDER, NO_FILTER, CustomerFilter, Customer
 from retention.records import Customer, Page, RiskSnapshot
 from retention.storage import customers as store
 from retention.storage import listing
+from retention.storage.listing_offset import MAX_OFFSET, page_at
 
 MAX_PAGE_SIZE = 100
 
@@ -34,10 +35,20 @@ def list_customers(
     after: str | None,
     wanted: CustomerFilter = NO_FILTER,
     order: CustomerOrder = DEFAULT_ORDER,
+    offset: int | None = None,
 ) -> Page[Customer]:
-    """A page of the customers `wanted` holds, in `order` (highest risk first by default, unscored last)."""
+    """A page of the customers `wanted` holds, in `order` (highest risk first by default, unscored last),
+    after the cursor `after` or from position `offset` (one of them, or neither: from the start)."""
     if not 1 <= first <= MAX_PAGE_SIZE:
         raise InvalidInput(f"first must be between 1 and {MAX_PAGE_SIZE} (got {first})")
+    if offset is not None:
+        if after is not None:
+            raise InvalidInput("offset: give either after or offset, not both")
+        if not 0 <= offset <= MAX_OFFSET:
+            raise InvalidInput(f"offset must be between 0 and {MAX_OFFSET:,} (got {offset})")
+        checked = wanted.checked()
+        with engine.connect() as connection:
+            return page_at(connection, first=first, offset=offset, wanted=checked, order=order)
     position = None
     if after is not None:
         try:

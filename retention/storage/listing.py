@@ -37,7 +37,7 @@ _LIKE_ESCAPE = "/"
 _ROUNDING_SLACK = 1e-9
 # The score orders' indexes lead with the tier, so "highest risk first" over every tier is a merge of one
 # index range per tier: a tier filter is then a range of its own, never a scan of the other tiers.
-_TIERS = tuple(tier.value for tier in RiskTier)
+TIERS = tuple(tier.value for tier in RiskTier)
 
 
 @dataclass(frozen=True)
@@ -108,8 +108,8 @@ def page(
     descending = order.direction is SortDirection.DESC
     rows: list[Any] = []
     if not in_keyless_segment and not (order.field.nullable and wanted.scored is False):
-        keyed = _keyed_ids(key, where, after, order, first + 1, merge_tiers=_merges(order, wanted))
-        rows = _rows_of(connection, keyed, (key.name, "customer_id"), descending)
+        keyed = _keyed_ids(key, where, after, order, first + 1, merge_tiers=merges_tiers(order, wanted))
+        rows = rows_of(connection, keyed, (key.name, "customer_id"), descending)
     if order.field.nullable and len(rows) <= first and not wanted.needs_score:
         # Unscored customers have no tier either: on the score orders' tier-led indexes they are the
         # (NULL, NULL) range, held in customer_id order.
@@ -120,7 +120,7 @@ def page(
             assert after is not None
             query = query.where(customers.c.customer_id > after.customer_id)
         query = query.order_by(customers.c.customer_id).limit(first + 1 - len(rows))
-        rows += _rows_of(connection, query, ("customer_id",), False)
+        rows += rows_of(connection, query, ("customer_id",), False)
     kept = rows[:first]
     return Page(
         items=[to_customer(row) for row in kept],
@@ -132,7 +132,7 @@ def page(
     )
 
 
-def _rows_of(connection: Connection, ids: Select[Any], keys: tuple[str, ...], descending: bool) -> list[Any]:
+def rows_of(connection: Connection, ids: Select[Any], keys: tuple[str, ...], descending: bool) -> list[Any]:
     """The whole rows of a query that selects ids in order: the order and limit are found on an index
     alone, then only those rows are read. Asked for whole rows directly, MariaDB walks a tier-led index
     by its tier alone and reads every row it passes (a deep LOW page on 1,000,000 customers: 11.8 s,
@@ -144,7 +144,7 @@ def _rows_of(connection: Connection, ids: Select[Any], keys: tuple[str, ...], de
     return list(connection.execute(query).all())
 
 
-def _merges(order: CustomerOrder, wanted: CustomerFilter) -> bool:
+def merges_tiers(order: CustomerOrder, wanted: CustomerFilter) -> bool:
     return order.field in (CustomerSortField.SCORE, CustomerSortField.EXPECTED_LOSS) and wanted.tier is None
 
 
@@ -158,11 +158,11 @@ def _keyed_ids(
     merge_tiers: bool,
 ) -> Select[Any]:
     if not merge_tiers:
-        return _keyed_segment(key, where, after, order, limit)
+        return keyed_segment(key, where, after, order, limit)
     # Each tier's range, already in order and limited, then the merge of the three.
     parts = [
-        _keyed_segment(key, [*where, customers.c.risk_tier == tier], after, order, limit).subquery()
-        for tier in _TIERS
+        keyed_segment(key, [*where, customers.c.risk_tier == tier], after, order, limit).subquery()
+        for tier in TIERS
     ]
     merged = union_all(*(select(part) for part in parts)).subquery()
     keys = (merged.c[key.name], merged.c.customer_id)
@@ -171,7 +171,7 @@ def _keyed_ids(
     return select(merged).order_by(*ordered).limit(limit)
 
 
-def _keyed_segment(
+def keyed_segment(
     key: Any, where: list[ColumnElement[bool]], after: Position | None, order: CustomerOrder, limit: int
 ) -> Select[Any]:
     descending = order.direction is SortDirection.DESC

@@ -5,9 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-import pytest
-
-from dash_ui.api.client import ApiError
 from dash_ui.api.documents import CUSTOMERS_BLOCK
 from dash_ui.pages import customers_view as views
 from dash_ui.pages.customers_export import HEADER, csv_lines
@@ -93,12 +90,26 @@ def test_a_block_past_the_kept_ones_is_walked_to(client_answering: Callable[...,
     assert block["rowData"][0]["id"] == "C200" and len(transport.payloads) == 3
 
 
-def test_a_jump_too_far_is_refused_without_walking(client_answering: Callable[..., Any]) -> None:
-    client, transport = client_answering()
+def test_a_far_jump_asks_for_its_offset_and_keeps_the_cursor_it_gets(
+    client_answering: Callable[..., Any],
+) -> None:
+    far = (MAX_WALK + 5) * 100
+    client, transport = client_answering(_page(far, 100, True, total=90_000), _page(far + 100, 100, True))
+    cache = CursorCache()
 
-    with pytest.raises(ApiError, match="too far"):
-        fetch_block(client, CursorCache(), views.View(), {"startRow": (MAX_WALK + 1) * 100 + 100}, str)
-    assert transport.payloads == []
+    block = fetch_block(client, cache, views.View(), {"startRow": far}, str)
+    after = fetch_block(client, cache, views.View(), {"startRow": far + 100}, str)
+
+    assert block["rowData"][0]["id"] == f"C{far}" and block["rowCount"] == 90_000
+    assert (
+        transport.payloads[0]["variables"]["offset"] == far
+        and transport.payloads[0]["variables"]["after"] is None
+    )
+    assert (
+        transport.payloads[1]["variables"]["after"] == f"cur{far + 100}"
+        and transport.payloads[1]["variables"]["offset"] is None
+    )
+    assert after["rowData"][0]["id"] == f"C{far + 100}"
 
 
 def test_the_export_streams_every_page_and_quotes_formulas(client_answering: Callable[..., Any]) -> None:

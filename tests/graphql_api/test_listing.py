@@ -126,3 +126,30 @@ def test_features_describe_every_declared_column_as_graphql_names_it(api: TestCl
     assert {f["name"] for f in listed if f["modelInput"]} == {
         n for n in by_name if by_name[n]["role"] == "FEATURE"
     }
+
+
+AT = """
+query At($offset: Int, $after: String, $orderBy: CustomerOrder) {
+  customers(first: 50, offset: $offset, after: $after, orderBy: $orderBy) { edges { node { id } } }
+}"""
+
+
+@pytest.mark.parametrize(
+    "order", [None, {"field": "EXPECTED_LOSS", "direction": "DESC"}, {"field": "NAME", "direction": "ASC"}]
+)
+def test_a_page_at_an_offset_is_that_stretch_of_the_walked_listing(
+    api: TestClient, order: dict[str, str] | None
+) -> None:
+    walked = [node["id"] for node in _walk(api, orderBy=order)]
+
+    for offset in (0, 37, 500, len(walked) - 10):
+        page = data(api, AT, offset=offset, orderBy=order)["customers"]["edges"]
+        assert [edge["node"]["id"] for edge in page] == walked[offset : offset + 50]
+
+
+def test_an_offset_with_a_cursor_or_out_of_range_is_bad_user_input(api: TestClient) -> None:
+    cursor = data(api, LISTING, first=1)["customers"]["pageInfo"]["endCursor"]
+
+    for variables in ({"offset": 5, "after": cursor}, {"offset": -1}, {"offset": 10_000_001}):
+        error = error_of(api, AT, **variables)
+        assert error["extensions"]["code"] == "BAD_USER_INPUT" and "offset" in error["message"]

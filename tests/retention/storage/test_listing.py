@@ -278,3 +278,44 @@ def test_expected_loss_is_kept_by_the_database_and_cleared_with_the_risk(tmp_pat
             )  # type: ignore[arg-type]
             customers.upsert_profiles(connection, [{**row, "monthly_charges": 1.0}], now=NOW)
             assert connection.execute(select(loss)).scalar_one() is None
+
+
+@pytest.mark.parametrize("order", ORDERS, ids=lambda o: o.code.replace(" ", "_"))
+@pytest.mark.parametrize(
+    ("wanted", "keep"),
+    [
+        (NO_FILTER, lambda i, r: True),
+        (CustomerFilter(subscription_type="Basic"), lambda i, r: r["subscription_type"] == "Basic"),
+        (
+            CustomerFilter(tier=RiskTier.MEDIUM),
+            lambda i, r: (p := _probability(i)) is not None and _tier(p) is RiskTier.MEDIUM,
+        ),
+        (CustomerFilter(scored=False), lambda i, r: _probability(i) is None),
+    ],
+    ids=["all", "plan", "tier", "unscored"],
+)
+def test_a_page_at_any_offset_is_that_stretch_of_the_listing(
+    listed: Engine, order: CustomerOrder, wanted: CustomerFilter, keep: Callable[[int, Row], bool]
+) -> None:
+    expected = _expected(order, keep)
+
+    for offset in range(0, len(expected) + 2):
+        page = service.list_customers(
+            engine=listed, first=4, after=None, offset=offset, wanted=wanted, order=order
+        )
+
+        assert [c.customer_id for c in page.items] == expected[offset : offset + 4], offset
+        assert page.has_next_page == (offset + 4 < len(expected))
+        if page.items:  # and its cursor pages on from there
+            rest = service.list_customers(
+                engine=listed, first=100, after=page.end_cursor, wanted=wanted, order=order
+            )
+            assert [c.customer_id for c in rest.items] == expected[offset + len(page.items) :]
+
+
+@pytest.mark.parametrize(("offset", "after"), [(-1, None), (10_000_001, None), (3, "x")])
+def test_an_offset_out_of_range_or_with_a_cursor_is_refused_naming_it(
+    listed: Engine, offset: int, after: str | None
+) -> None:
+    with pytest.raises(InvalidInput, match="offset"):
+        service.list_customers(engine=listed, first=4, after=after, offset=offset)
