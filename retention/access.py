@@ -35,6 +35,29 @@ class Scope(Enum):
 _RANKS = {Scope.READ: 0, Scope.WRITE: 1, Scope.ADMIN: 2}
 
 
+class Role(Enum):
+    """A dashboard user's role; each grants the API scope of the same rank."""
+
+    VIEWER = "viewer"  # read
+    EDITOR = "editor"  # + edit customers
+    ADMIN = "admin"  # + models, jobs and users
+
+    @property
+    def scope(self) -> Scope:
+        return _ROLE_SCOPES[self]
+
+    @classmethod
+    def parse(cls, text: str) -> Role:
+        """The role named `text` (viewer, editor or admin); InvalidRole otherwise."""
+        try:
+            return cls(text.strip().lower())
+        except ValueError:
+            raise InvalidRole(f"role must be viewer, editor or admin (got {text!r})") from None
+
+
+_ROLE_SCOPES = {Role.VIEWER: Scope.READ, Role.EDITOR: Scope.WRITE, Role.ADMIN: Scope.ADMIN}
+
+
 class PrincipalKind(Enum):
     """How the caller proved who it is."""
 
@@ -54,6 +77,12 @@ class Principal:
     def allows(self, needed: Scope) -> bool:
         """True when this caller may do what `needed` guards."""
         return self.scope.allows(needed)
+
+
+class InvalidRole(RetentionError):
+    """A role name that is not viewer, editor or admin."""
+
+    code = "BAD_USER_INPUT"
 
 
 class InvalidScope(RetentionError):

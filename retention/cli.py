@@ -21,6 +21,7 @@ from retention.cli_errors import (
     describe_failure,
     valid_database_url,
 )
+from retention.cli_users import user_app
 from retention.config import Settings
 from retention.importing.load import import_csv
 from retention.storage import customers as customer_store
@@ -43,6 +44,7 @@ models_app = typer.Typer(help="Model versions.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(models_app, name="models")
 app.add_typer(apikey_app, name="apikey")
+app.add_typer(user_app, name="user")
 log = logging.getLogger("retention")
 
 

@@ -22,7 +22,8 @@ apikey_app = typer.Typer(help="API keys for the GraphQL API.", no_args_is_help=T
 
 
 @contextmanager
-def _engine() -> Iterator[Engine]:
+def engine_for_command() -> Iterator[Engine]:
+    """The configured database, migrated, for one command; configuration and core errors become exits."""
     try:
         settings = Settings()
     except ValidationError as exc:
@@ -55,7 +56,7 @@ def create(
 ) -> None:
     """Create a key and print it, alone on the last line: it is shown this once and stored only as a hash."""
     wanted = _scope(scope)
-    with _engine() as engine:
+    with engine_for_command() as engine:
         created = key_service.create_key(engine=engine, name=name, scope=wanted)
     typer.echo(f"created API key {created.key.name!r} with scope {wanted.value}; it is shown only now:")
     typer.echo(created.secret)
@@ -64,7 +65,7 @@ def create(
 @apikey_app.command("list")
 def list_() -> None:
     """Every key: name, scope, the key's first characters, created, last used, revoked."""
-    with _engine() as engine:
+    with engine_for_command() as engine:
         keys = key_service.list_keys(engine=engine)
     if not keys:
         typer.echo("no API keys yet: run `retention apikey create --name NAME --scope read`")
@@ -80,7 +81,7 @@ def list_() -> None:
 @apikey_app.command("revoke")
 def revoke(name: Annotated[str, typer.Argument(help="The key's name.")]) -> None:
     """Revoke a key: every server refuses it within seconds."""
-    with _engine() as engine:
+    with engine_for_command() as engine:
         key_service.revoke_key(engine=engine, name=name)
     typer.echo(f"revoked API key {name!r}")
 

@@ -234,3 +234,19 @@ analytics_cache = _innodb_table(
     Column("computed_at", Timestamp, nullable=False),
     Column("payload", Text(), nullable=False),  # JSON of the answer
 )
+
+
+# --- Dashboard users (issue 11): a username, an Argon2id hash of the password, and a role.
+users = _innodb_table(
+    "users",
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("username", String(64), nullable=False, unique=True),
+    Column("password_hash", String(255), nullable=False),
+    Column("role", String(8), nullable=False),
+    Column("created_at", Timestamp, nullable=False),
+    Column("disabled_at", Timestamp, nullable=True),
+    Column("last_sign_in_at", Timestamp, nullable=True),
+    # Failed sign-ins in a row, and when the next attempt may be checked: repeated failures are slowed.
+    Column("failed_sign_ins", Integer(), nullable=False, server_default="0"),
+    Column("locked_until", Timestamp, nullable=True),
+)
