@@ -20,21 +20,25 @@ from dash_ui.api.client import GraphQLClient
 from dash_ui.api.transports import AsgiTransport
 from dash_ui.app import create_dash_app
 from graphql_api.auth import KeyCache
+from graphql_api.dashboard_gate import DashboardGate
 from graphql_api.errors import is_unavailable
 from graphql_api.graphiql import static_mount
 from graphql_api.http import GraphQLEndpoint
 from graphql_api.ratelimit import TokenBucketLimiter
 from graphql_api.schema import build_schema
-from retention.access import Principal, PrincipalKind, Scope
+from graphql_api.sessions import ActiveUsers, SessionCodec
+from graphql_api.signin import SignIn
 from retention.config import Settings
 from retention.job_runner import JobRunner
 from retention.runtime import Runtime, build_runtime
+from retention.session_secret import session_secret
 
 log = logging.getLogger(__name__)
 # Threads a2wsgi gives the dashboard; each in-flight callback holds one while it awaits GraphQL.
 DASH_THREADS = 16
-# Who the dashboard's in-process queries run as, until its own sign-in (next issue) names the user.
-DASHBOARD_PRINCIPAL = Principal(name="dashboard", scope=Scope.READ, kind=PrincipalKind.INTERNAL)
+# How long a signed-in user's role is trusted before the database is asked again (a disabled user is out
+# within this time).
+USER_CHECK_SECONDS = 3.0
 
 
 async def _follow_active_model(runtime: Runtime) -> None:
@@ -74,7 +78,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
         gc.collect()
         gc.freeze()
         state = {"runtime": runtime}
-        transport.bind(app, asyncio.get_running_loop(), state=state, identity=DASHBOARD_PRINCIPAL)
+        # No identity of its own: each document goes as the signed-in user the dashboard's gate found.
+        transport.bind(app, asyncio.get_running_loop(), state=state)
         follower = asyncio.create_task(_follow_active_model(runtime))
         jobs.start()
         try:
@@ -94,11 +99,21 @@ def create_app(settings: Settings | None = None) -> Starlette:
         timeout_seconds=settings.operation_timeout_seconds,
         demo_key=settings.demo_api_key,
     )
+    codec = SessionCodec(session_secret(settings), max_age=settings.session_hours * 3600)
+    signin = SignIn(runtime, codec)
+    served_dashboard = WSGIMiddleware(dashboard.server, workers=DASH_THREADS)
     routes = [
         Route("/", _to_dashboard),
         Route("/graphql", graphql, methods=["GET", "POST"]),
+        Route("/signin", signin.page, methods=["GET"]),
+        Route("/signin", signin.sign_in, methods=["POST"]),
+        Route("/signout", signin.sign_out, methods=["POST"]),
         static_mount(),
-        Mount("/dashboard", WSGIMiddleware(dashboard.server, workers=DASH_THREADS)),  # type: ignore[arg-type]
+        Mount(
+            "/dashboard",
+            # a2wsgi types its scope more narrowly than Starlette's ASGIApp; the two are the same protocol.
+            DashboardGate(served_dashboard, codec, ActiveUsers(runtime.engine, USER_CHECK_SECONDS)),  # type: ignore[arg-type]
+        ),
     ]
     app = Starlette(routes=routes, lifespan=lifespan)
     app.state.dashboard_transport = transport  # the dashboard's way in; tests drive it directly

@@ -64,6 +64,7 @@ class PrincipalKind(Enum):
     API_KEY = "api_key"
     # The dashboard's in-process calls; the next issue replaces it with the signed-in user.
     INTERNAL = "internal"
+    USER = "user"  # a dashboard user signed in with a password
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from pydantic import ValidationError
 
-from retention.cli_apikeys import apikey_app, print_demo_key
+from retention.cli_apikeys import apikey_app, print_demo_key, print_demo_user
 from retention.cli_errors import (
     EXIT_CODES_HELP,
     EXIT_CONFIGURATION,
@@ -316,6 +316,7 @@ def demo(
         train(activate=False, truth=None, trees=200)
     else:
         _score_if_model(runtime)
+    print_demo_user(runtime.engine)
     settings = print_demo_key(runtime.engine, runtime.settings)
     runtime.close()
     _serve(settings, host or settings.host, port or settings.port, 1)

@@ -87,6 +87,16 @@ def revoke(name: Annotated[str, typer.Argument(help="The key's name.")]) -> None
 
 
 DEMO_KEY_NAME = "demo-read"
+DEMO_USER = "demo"
+
+
+def print_demo_user(engine: Engine) -> None:
+    """A dashboard admin for this demo run, with a fresh password printed (replaced at every start)."""
+    from retention.access import Role
+    from retention.services import users as user_service
+
+    password = user_service.reissue_user(engine=engine, username=DEMO_USER, role=Role.ADMIN)
+    typer.echo(f"dashboard sign-in (admin, password replaced at every demo start): {DEMO_USER} / {password}")
 
 
 def print_demo_key(engine: Engine, settings: Settings) -> Settings:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite:///data/retention.db"
@@ -63,6 +63,15 @@ class Settings(BaseSettings):
         description="Months of charges a recommended action is valued over: expected revenue saved = "
         "risk reduction × monthly charges × this − the action's cost.",
     )
+    session_secret: SecretStr | None = Field(
+        None,
+        description="Signs the dashboard's session cookies. Unset: made once and kept in "
+        "RETENTION_SESSION_SECRET_FILE, so every worker and restart shares it.",
+    )
+    session_secret_file: Path = Field(
+        Path("data/session.secret"), description="Where the made session secret is kept (mode 0600)."
+    )
+    session_hours: float = Field(12.0, gt=0, le=24 * 30, description="How long a dashboard sign-in lasts.")
     demo_api_key: str | None = Field(
         None,
         description="Set by `retention demo`: GraphiQL pre-fills this key for browsers on this machine only.",

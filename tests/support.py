@@ -136,7 +136,7 @@ def _wait_until_up(base: str, server: subprocess.Popen[bytes]) -> None:
                 f"server exited: {server.stderr.read().decode() if server.stderr else 'see log'}"
             )
         try:
-            if httpx.get(f"{base}/dashboard/", timeout=2).status_code == 200:
+            if httpx.get(f"{base}/signin", timeout=2).status_code == 200:
                 return
         except httpx.TransportError:
             pass

@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable, Mapping, MutableMapping
 from typing import Any
 
 import httpx
+from flask import has_request_context, request
 
 from dash_ui.api.client import ApiError, JsonObject
 
@@ -92,7 +93,9 @@ class AsgiTransport:
             raise RuntimeError("AsgiTransport.post called before bind(app, loop): bind it in the lifespan.")
         if _running_loop() is loop:
             raise RuntimeError("AsgiTransport.post called from its event loop's thread: it would deadlock.")
-        future = asyncio.run_coroutine_threadsafe(self._send(app, payload), loop)
+        # The caller's identity: the user the dashboard's request was signed in as, else the bound one.
+        identity = request_identity() or self._identity
+        future = asyncio.run_coroutine_threadsafe(self._send(app, payload, identity), loop)
         try:
             return future.result(self._timeout)
         except concurrent.futures.TimeoutError as error:
@@ -106,11 +109,22 @@ class AsgiTransport:
             logger.exception("The in-process GraphQL request failed")
             raise ApiError("The API failed while answering.", "INTERNAL") from error
 
-    async def _send(self, app: AsgiApp, payload: JsonObject) -> JsonObject:
-        transport = httpx.ASGITransport(app=_with_scope(app, self._state, self._identity))
+    async def _send(self, app: AsgiApp, payload: JsonObject, identity: object | None) -> JsonObject:
+        transport = httpx.ASGITransport(app=_with_scope(app, self._state, identity))
         async with httpx.AsyncClient(transport=transport, base_url=INTERNAL_BASE_URL) as client:
             response = await client.post(self._path, json=payload)
         return decode_answer(response)
+
+
+def request_identity() -> object | None:
+    """The identity the server put in the ASGI scope of the dashboard request being answered, if any.
+
+    a2wsgi hands the ASGI scope to the WSGI app as environ["asgi.scope"]; no client can write there.
+    """
+    if not has_request_context():
+        return None
+    scope = request.environ.get("asgi.scope")
+    return scope.get(IDENTITY_SCOPE_KEY) if isinstance(scope, dict) else None
 
 
 def decode_answer(response: httpx.Response) -> JsonObject:

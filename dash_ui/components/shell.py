@@ -35,6 +35,19 @@ def shell() -> html.Div:
             [
                 dbc.NavbarBrand(brand, href=home_href(), className="fw-semibold"),
                 dbc.Nav(nav_links(), navbar=True, className="me-auto"),
+                # A plain form: sign-out is a POST from this site (the server checks its origin).
+                html.Form(
+                    dbc.Button(
+                        [icon("box-arrow-right", class_name="me-1"), "Sign out"],
+                        type="submit",
+                        color="secondary",
+                        size="sm",
+                        outline=True,
+                    ),
+                    action="/signout",
+                    method="POST",
+                    className="d-flex",
+                ),
             ],
             fluid=True,
         ),

@@ -4,6 +4,7 @@ after repeated failures, accounts disabled rather than deleted (what they did st
 from __future__ import annotations
 
 import re
+import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -11,7 +12,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Engine
 
-from retention.access import Role, Unauthenticated
+from retention.access import Principal, PrincipalKind, Role, Unauthenticated
 from retention.errors import InvalidInput, NotFound, RetentionError
 from retention.storage import users as store
 from retention.storage.customers import now_utc
@@ -82,10 +83,39 @@ def create_user(*, engine: Engine, username: str, password: str, role: Role) -> 
     return _user(row)
 
 
+def reissue_user(*, engine: Engine, username: str, role: Role) -> str:
+    """Give `username` (made with `role` if new, enabled again if disabled) a fresh random password, and
+    return it: what `retention demo` prints at every start."""
+    password = secrets.token_urlsafe(18)
+    name = checked_username(username)
+    with engine.begin() as connection:
+        if not store.set_password(connection, name, password_hash=_HASHER.hash(password)):
+            store.add_user(
+                connection,
+                username=name,
+                password_hash=_HASHER.hash(password),
+                role=role.value,
+                now=now_utc(),
+            )
+    return password
+
+
 def list_users(*, engine: Engine) -> list[User]:
     """Every user, by username."""
     with engine.connect() as connection:
         return [_user(row) for row in store.list_users(connection)]
+
+
+def active_role(*, engine: Engine, username: str) -> Role | None:
+    """The role of an enabled user; None for a disabled or unknown one."""
+    with engine.connect() as connection:
+        row = store.get_user(connection, username)
+    return Role(row.role) if row is not None and row.disabled_at is None else None
+
+
+def principal_of(username: str, role: Role) -> Principal:
+    """Who a signed-in user's requests run as."""
+    return Principal(name=f"user:{username}", scope=role.scope, kind=PrincipalKind.USER)
 
 
 def disable_user(*, engine: Engine, username: str) -> None:

@@ -102,3 +102,13 @@ def record_sign_in(connection: Connection, user_id: int, *, now: datetime, passw
     if password_hash is not None:
         values["password_hash"] = password_hash
     connection.execute(update(users).where(users.c.id == user_id).values(**values))
+
+
+def set_password(connection: Connection, username: str, *, password_hash: str) -> bool:
+    """Replace a user's password (and clear its failures); False when there is no such user."""
+    result = connection.execute(
+        update(users)
+        .where(users.c.username == username)
+        .values(password_hash=password_hash, failed_sign_ins=0, locked_until=None, disabled_at=None)
+    )
+    return result.rowcount == 1

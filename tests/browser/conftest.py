@@ -8,11 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from retention.access import Scope
-from retention.services import api_keys
+from retention.access import Role, Scope
+from retention.services import api_keys, users
 from tests.support import ScoredDatabase, scored_database, served_app
 
 CHROMIUM = Path("/usr/bin/chromium")
+VIEWER, VIEWER_PASSWORD = "analyst", "a viewer's long passphrase"
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -45,5 +46,6 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Scor
     that GraphiQL pre-fills (as `retention demo` does) for browsers on this machine."""
     with scored_database("sqlite", tmp_path_factory.mktemp("served")) as database:
         key = api_keys.create_key(engine=database.engine, name="browser-read", scope=Scope.READ).secret
+        users.create_user(engine=database.engine, username=VIEWER, password=VIEWER_PASSWORD, role=Role.VIEWER)
         with served_app(database.url, database.model_dir, demo_api_key=key) as base:
             yield base, database, key

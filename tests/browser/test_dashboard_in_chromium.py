@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.browser.conftest import VIEWER, VIEWER_PASSWORD
 from tests.support import ScoredDatabase
 
 pytestmark = pytest.mark.browser
@@ -26,6 +27,26 @@ def _open(browser: Any, url: str) -> tuple[Any, list[str]]:
     return page, requested
 
 
+def _signed_in(browser: Any, base: str, width: int = 1280) -> Any:
+    """A page of a fresh browser context, signed in through the sign-in form as the test's viewer."""
+    page = browser.new_context(viewport={"width": width, "height": 1000}).new_page()
+    page.goto(f"{base}/dashboard/")
+    page.wait_for_url(f"{base}/signin?next=/dashboard/")
+    page.fill("#username", VIEWER)
+    page.fill("#password", VIEWER_PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base}/dashboard/")
+    return page
+
+
+def _signed_in_at(browser: Any, base: str, url: str, width: int = 1280) -> tuple[Any, list[str]]:
+    page = _signed_in(browser, base, width)
+    requested: list[str] = []
+    page.on("request", lambda request: requested.append(request.url))
+    page.goto(url)
+    return page, requested
+
+
 def test_the_overviews_top_customer_opens_its_page_with_score_drivers_and_history(
     browser: Any, served: tuple[str, ScoredDatabase, str]
 ) -> None:
@@ -34,7 +55,7 @@ def test_the_overviews_top_customer_opens_its_page_with_score_drivers_and_histor
         f"{base}/graphql", json={"query": OVERVIEW}, headers={"Authorization": f"Bearer {key}"}
     ).json()["data"]
     top = truth["customers"]["edges"][0]["node"]
-    page, requested = _open(browser, f"{base}/dashboard/")
+    page, requested = _signed_in_at(browser, base, f"{base}/dashboard/")
     errors: list[str] = []
     page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
 
@@ -61,7 +82,7 @@ def test_overview_shows_the_apis_numbers_with_every_request_local(
         f"{base}/graphql", json={"query": OVERVIEW}, headers={"Authorization": f"Bearer {key}"}
     ).json()["data"]
 
-    page, requested = _open(browser, f"{base}/dashboard/")
+    page, requested = _signed_in_at(browser, base, f"{base}/dashboard/")
     page.wait_for_selector("#overview-top-risk-table tbody tr", timeout=30_000)
 
     overview = truth["overview"]
@@ -117,7 +138,7 @@ def test_every_page_draws_its_data_without_console_errors_at_desktop_and_tablet_
     browser: Any, served: tuple[str, ScoredDatabase, str], path: str, drawn: str, width: int
 ) -> None:
     base, _, _ = served
-    page = browser.new_page(viewport={"width": width, "height": 1000})
+    page = _signed_in(browser, base, width)
     requested: list[str] = []
     errors: list[str] = []
     page.on("request", lambda request: requested.append(request.url))
@@ -138,7 +159,7 @@ def test_every_page_draws_its_data_without_console_errors_at_desktop_and_tablet_
 
 def test_a_what_if_change_moves_the_score(browser: Any, served: tuple[str, ScoredDatabase, str]) -> None:
     base, _, _ = served
-    page = browser.new_page()
+    page = _signed_in(browser, base)
     page.goto(f"{base}/dashboard/what-if")
     page.wait_for_selector("#whatif-waterfall .main-svg .waterfalllayer", timeout=30_000)
     before = page.inner_text("#whatif-probability")
@@ -161,7 +182,7 @@ def test_the_model_page_shows_the_served_version_and_its_baseline(
     browser: Any, served: tuple[str, ScoredDatabase, str]
 ) -> None:
     base, database, _ = served
-    page = browser.new_page()
+    page = _signed_in(browser, base)
     page.goto(f"{base}/dashboard/model")
     page.wait_for_selector("#model-versions tbody tr", timeout=30_000)
 
@@ -192,7 +213,7 @@ def test_the_grid_filters_by_the_url_sorts_and_exports_what_it_shows(
         },
         headers={"Authorization": f"Bearer {key}"},
     ).json()["data"]["customers"]
-    page = browser.new_page(viewport={"width": 1440, "height": 1000})
+    page = _signed_in(browser, base, 1440)
     errors: list[str] = []
     page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
 
@@ -236,4 +257,24 @@ def test_the_grid_filters_by_the_url_sorts_and_exports_what_it_shows(
     everything = page.request.get(f"{base}/dashboard/customers.csv?tier=MEDIUM").text().strip().splitlines()
     assert len(everything) == 1 + truth["totalCount"]
     assert not errors, errors
+    page.close()
+
+
+def test_a_visitor_is_sent_to_sign_in_and_back_to_the_page_they_asked_for(
+    browser: Any, served: tuple[str, ScoredDatabase, str]
+) -> None:
+    base, _, _ = served
+    page = browser.new_context().new_page()
+    page.goto(f"{base}/dashboard/model")
+    page.wait_for_url(f"{base}/signin?next=/dashboard/model")
+    page.fill("#username", VIEWER)
+    page.fill("#password", "not the password")
+    page.click("button[type=submit]")
+    assert "wrong username or password" in page.inner_text(".alert-danger")
+
+    page.fill("#password", VIEWER_PASSWORD)
+    page.click("button[type=submit]")
+
+    page.wait_for_url(f"{base}/dashboard/model")
+    page.wait_for_selector("#model-versions tbody tr", timeout=30_000)
     page.close()

@@ -118,17 +118,15 @@ def test_no_header_can_claim_the_dashboards_identity(anonymous: TestClient, name
     assert response.status_code == 401
 
 
-def test_the_dashboards_in_process_queries_run_as_its_own_principal_without_a_key(
-    anonymous: TestClient,
-) -> None:
+def test_the_dashboards_transport_has_no_ambient_identity(anonymous: TestClient) -> None:
     # given the transport the dashboard's callbacks use (bound by the app's lifespan)
     transport = anonymous.app.state.dashboard_transport  # type: ignore[attr-defined]
 
-    # when it posts from a worker thread, as a Dash callback does
+    # when it posts outside any signed-in dashboard request
     answer = transport.post({"query": OVERVIEW})
 
-    # then the API answers it, though no key was sent
-    assert answer["data"]["overview"]["customerCount"] == 1000
+    # then the API refuses it: documents run only as the user the dashboard's gate signed in
+    assert answer["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
 
 
 def test_the_graphiql_page_is_served_without_a_key_and_without_any_key_in_it(anonymous: TestClient) -> None:

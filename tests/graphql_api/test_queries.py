@@ -143,6 +143,22 @@ def test_an_unexpected_failure_is_masked_as_internal(
     assert "hunter2" not in str(body)
 
 
-def test_the_dashboard_is_served_under_its_prefix(api: TestClient) -> None:
+def test_the_dashboard_is_served_under_its_prefix_to_a_signed_in_user(
+    api: TestClient, scored_database: ScoredDatabase
+) -> None:
+    from retention.access import Role
+    from retention.services import users
+
+    users.create_user(
+        engine=scored_database.engine, username="prefix", password="a long passphrase", role=Role.VIEWER
+    )
+    signed = api.post(
+        "/signin",
+        data={"username": "prefix", "password": "a long passphrase"},
+        headers={"Origin": "http://testserver"},
+        follow_redirects=False,
+    )
+    assert signed.status_code == 303
     assert api.get("/dashboard/").status_code == 200
     assert api.get("/", follow_redirects=False).headers["location"] == "/dashboard/"
+    api.cookies.clear()

@@ -93,3 +93,15 @@ def test_a_taken_username_is_refused(engine: Engine) -> None:
 
     with pytest.raises(InvalidInput, match="taken"):
         users.create_user(engine=engine, username="ADA", password=PASSWORD, role=Role.ADMIN)
+
+
+def test_the_demo_user_gets_a_fresh_working_password_at_every_start(engine: Engine) -> None:
+    first = users.reissue_user(engine=engine, username="demo", role=Role.ADMIN)
+    users.disable_user(engine=engine, username="demo")
+
+    second = users.reissue_user(engine=engine, username="demo", role=Role.ADMIN)
+
+    assert first != second and len(second) >= users.MIN_PASSWORD
+    assert users.authenticate(engine=engine, username="demo", password=second).role is Role.ADMIN
+    with pytest.raises(Unauthenticated):
+        users.authenticate(engine=engine, username="demo", password=first)
