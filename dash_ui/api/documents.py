@@ -164,3 +164,7 @@ query CustomersBlock(
 """
 
 CUSTOMER_PLANS = "query Plans { features { name categories } }"
+
+TRAIN_MODEL = "mutation Train($trees: Int!) { trainModel(trees: $trees) { id state progress } }"
+ACTIVATE_MODEL = "mutation Activate($version: String!) { activateModel(version: $version) { id state } }"
+JOB_STATE = "query Job($id: ID!) { job(id: $id) { id kind state progress result error } }"

@@ -6,11 +6,12 @@ from typing import Any
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import Input, Output, html
+from dash import Input, Output, State, dcc, html
 
 from dash_ui.api.client import GraphQLClient
 from dash_ui.components.icons import icon
 from dash_ui.components.section import chart, section
+from dash_ui.pages.model_actions import activate, follow, start_training
 from dash_ui.pages.model_content import load_model
 
 PATH = "/model"
@@ -27,6 +28,13 @@ MODEL_RELIABILITY = "model-reliability"
 MODEL_CONFUSION = "model-confusion"
 MODEL_PARAMETERS = "model-parameters"
 MODEL_VERSIONS = "model-versions"
+MODEL_TRAIN = "model-train"
+MODEL_JOB = "model-job"
+MODEL_JOB_STATUS = "model-job-status"
+MODEL_JOB_POLL = "model-job-poll"
+MODEL_ACTIVATE_VERSION = "model-activate-version"
+MODEL_ACTIVATE = "model-activate"
+MODEL_ACTIVATE_STATUS = "model-activate-status"
 
 OUTPUTS: dict[str, Output] = {
     "alert": Output(MODEL_ALERT, "children"),
@@ -39,6 +47,7 @@ OUTPUTS: dict[str, Output] = {
     "confusion": Output(MODEL_CONFUSION, "children"),
     "parameters": Output(MODEL_PARAMETERS, "children"),
     "versions": Output(MODEL_VERSIONS, "children"),
+    "version_options": Output(MODEL_ACTIVATE_VERSION, "options"),
 }
 
 
@@ -92,12 +101,44 @@ def layout(**_: Any) -> html.Div:
                     dbc.Col(section("Chosen parameters", html.Div(id=MODEL_PARAMETERS)), lg=4),
                     dbc.Col(section("Versions", html.Div(id=MODEL_VERSIONS)), lg=8),
                 ],
-                className="g-3",
+                className="g-3 mb-3",
             ),
+            section("Change the model (admins)", _actions()),
         ],
         id=MODEL_BODY,
     )
     return html.Div([header, html.Div(id=MODEL_ALERT), body])
+
+
+def _actions() -> html.Div:
+    train = html.Div(
+        [
+            dbc.Button("Train a new version", id=MODEL_TRAIN, color="primary", size="sm", className="mb-2"),
+            html.Div(id=MODEL_JOB_STATUS),
+            dcc.Store(id=MODEL_JOB),
+            dcc.Interval(id=MODEL_JOB_POLL, interval=1_000, disabled=True),
+        ]
+    )
+    activate = html.Div(
+        [
+            dbc.InputGroup(
+                [
+                    dbc.Select(id=MODEL_ACTIVATE_VERSION, options=[], placeholder="Version", size="sm"),
+                    dbc.Button("Activate", id=MODEL_ACTIVATE, color="secondary", outline=True, size="sm"),
+                ],
+                size="sm",
+                className="mb-2",
+            ),
+            html.Div(id=MODEL_ACTIVATE_STATUS),
+        ]
+    )
+    note = html.P(
+        "Training runs as a background job on the server and activates the new version only when none is "
+        "active; activating (or rolling back to) a version serves it at once and queues a rescore. Needs "
+        "an admin account.",
+        className="small text-body-secondary",
+    )
+    return html.Div([note, dbc.Row([dbc.Col(train, md=6), dbc.Col(activate, md=6)], className="g-3")])
 
 
 def register(app: dash.Dash, client: GraphQLClient) -> None:
@@ -113,3 +154,36 @@ def register(app: dash.Dash, client: GraphQLClient) -> None:
     )
     def show_model(_clicks: int | None) -> dict[str, Any]:
         return load_model(client)
+
+    @app.callback(
+        Output(MODEL_JOB, "data"),
+        Output(MODEL_JOB_STATUS, "children", allow_duplicate=True),
+        Output(MODEL_JOB_POLL, "disabled", allow_duplicate=True),
+        Input(MODEL_TRAIN, "n_clicks"),
+        prevent_initial_call=True,
+    )
+    def train(_clicks: int) -> tuple[Any, ...]:
+        job_id, shown = start_training(client)
+        return job_id, shown, job_id is None
+
+    @app.callback(
+        Output(MODEL_JOB_STATUS, "children"),
+        Output(MODEL_JOB_POLL, "disabled"),
+        Input(MODEL_JOB_POLL, "n_intervals"),
+        State(MODEL_JOB, "data"),
+        prevent_initial_call=True,
+    )
+    def poll(_ticks: int, job_id: str | None) -> tuple[Any, ...]:
+        if not job_id:
+            return None, True
+        done, shown = follow(client, job_id)
+        return shown, done
+
+    @app.callback(
+        Output(MODEL_ACTIVATE_STATUS, "children"),
+        Input(MODEL_ACTIVATE, "n_clicks"),
+        State(MODEL_ACTIVATE_VERSION, "value"),
+        prevent_initial_call=True,
+    )
+    def activate_version(_clicks: int, version: str | None) -> Any:
+        return activate(client, version)

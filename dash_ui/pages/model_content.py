@@ -57,6 +57,7 @@ def error_content(alert: dbc.Alert) -> Content:
         "confusion": None,
         "parameters": None,
         "versions": None,
+        "version_options": [],
     }
 
 
@@ -89,6 +90,11 @@ def model_content(data: JsonObject) -> Content:
         "confusion": confusion_tables(metrics["confusion"], metrics["rows"]),
         "parameters": parameters_list(model["parameters"], model["searchMethod"], model["trainingSeconds"]),
         "versions": versions_table(data["models"]),
+        "version_options": [
+            {"label": m["version"] + (" (active)" if m["active"] else ""), "value": m["version"]}
+            for m in data["models"]
+            if m["recorded"] and not m["problem"]
+        ],
     }
 
 

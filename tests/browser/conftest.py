@@ -14,6 +14,7 @@ from tests.support import ScoredDatabase, scored_database, served_app
 
 CHROMIUM = Path("/usr/bin/chromium")
 VIEWER, VIEWER_PASSWORD = "analyst", "a viewer's long passphrase"
+ADMIN, ADMIN_PASSWORD = "chief", "an admin's long passphrase"
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -47,5 +48,6 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Scor
     with scored_database("sqlite", tmp_path_factory.mktemp("served")) as database:
         key = api_keys.create_key(engine=database.engine, name="browser-read", scope=Scope.READ).secret
         users.create_user(engine=database.engine, username=VIEWER, password=VIEWER_PASSWORD, role=Role.VIEWER)
+        users.create_user(engine=database.engine, username=ADMIN, password=ADMIN_PASSWORD, role=Role.ADMIN)
         with served_app(database.url, database.model_dir, demo_api_key=key) as base:
             yield base, database, key

@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.browser.conftest import VIEWER, VIEWER_PASSWORD
+from tests.browser.conftest import ADMIN, ADMIN_PASSWORD, VIEWER, VIEWER_PASSWORD
 from tests.support import ScoredDatabase
 
 pytestmark = pytest.mark.browser
@@ -27,13 +27,14 @@ def _open(browser: Any, url: str) -> tuple[Any, list[str]]:
     return page, requested
 
 
-def _signed_in(browser: Any, base: str, width: int = 1280) -> Any:
-    """A page of a fresh browser context, signed in through the sign-in form as the test's viewer."""
+def _signed_in(browser: Any, base: str, width: int = 1280, user: tuple[str, str] | None = None) -> Any:
+    """A page of a fresh browser context, signed in through the sign-in form (as the viewer by default)."""
+    username, password = user or (VIEWER, VIEWER_PASSWORD)
     page = browser.new_context(viewport={"width": width, "height": 1000}).new_page()
     page.goto(f"{base}/dashboard/")
     page.wait_for_url(f"{base}/signin?next=/dashboard/")
-    page.fill("#username", VIEWER)
-    page.fill("#password", VIEWER_PASSWORD)
+    page.fill("#username", username)
+    page.fill("#password", password)
     page.click("button[type=submit]")
     page.wait_for_url(f"{base}/dashboard/")
     return page
@@ -277,4 +278,40 @@ def test_a_visitor_is_sent_to_sign_in_and_back_to_the_page_they_asked_for(
 
     page.wait_for_url(f"{base}/dashboard/model")
     page.wait_for_selector("#model-versions tbody tr", timeout=30_000)
+    page.close()
+
+
+def test_a_viewer_is_refused_a_model_action(browser: Any, served: tuple[str, ScoredDatabase, str]) -> None:
+    base, database, _ = served
+    page = _signed_in(browser, base)
+    page.goto(f"{base}/dashboard/model")
+    page.wait_for_selector("#model-versions tbody tr", timeout=30_000)
+
+    page.click("#model-train")
+    page.wait_for_selector("#model-job-status .alert-danger", timeout=30_000)
+    page.select_option("#model-activate-version", database.model_version)
+    page.click("#model-activate")
+    page.wait_for_selector("#model-activate-status .alert-danger", timeout=30_000)
+
+    assert "FORBIDDEN" in page.inner_text("#model-job-status")
+    assert "FORBIDDEN" in page.inner_text("#model-activate-status")
+    page.close()
+
+
+def test_an_admin_trains_a_version_and_follows_its_progress(
+    browser: Any, served: tuple[str, ScoredDatabase, str]
+) -> None:
+    base, _, _ = served
+    page = _signed_in(browser, base, user=(ADMIN, ADMIN_PASSWORD))
+    page.goto(f"{base}/dashboard/model")
+    page.wait_for_selector("#model-versions tbody tr", timeout=30_000)
+
+    page.click("#model-train")
+    page.wait_for_selector("#model-job-status .progress", timeout=30_000)
+    page.wait_for_function(
+        "() => document.querySelector('#model-job-status .job-state').innerText.endsWith('succeeded')",
+        timeout=120_000,
+    )
+
+    assert "not activated" in page.inner_text("#model-job-status")  # a version was already active
     page.close()
