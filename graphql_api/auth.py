@@ -1,5 +1,5 @@
 """Who a request is: a bearer API key, checked against the database at most every few seconds, or the
-in-process principal the dashboard's transport puts in the ASGI scope (no HTTP request can set that)."""
+signed-in dashboard user the in-process transport puts in the ASGI scope (no HTTP request can set that)."""
 
 from __future__ import annotations
 

@@ -29,7 +29,7 @@ from graphql_api.graphiql import graphiql_response
 from graphql_api.http_request import JSON, Operation, Refusal, read_operation
 from graphql_api.limits import MAX_BODY_BYTES, MAX_WRITE_BODY_BYTES
 from graphql_api.ratelimit import RateLimiter
-from retention.access import Principal, PrincipalKind, Unauthenticated
+from retention.access import Principal, Unauthenticated
 from retention.access import Scope as AccessScope
 from retention.runtime import Runtime
 
@@ -122,8 +122,6 @@ class GraphQLEndpoint:
             raise
 
     def _check_rate(self, principal: Principal) -> None:
-        if principal.kind is PrincipalKind.INTERNAL:
-            return  # the dashboard's own calls; its users get their own limits with their logins
         wait = self._limiter.acquire(principal.name)
         if wait is not None:
             seconds = max(1, math.ceil(wait))

@@ -62,8 +62,6 @@ class PrincipalKind(Enum):
     """How the caller proved who it is."""
 
     API_KEY = "api_key"
-    # The dashboard's in-process calls; the next issue replaces it with the signed-in user.
-    INTERNAL = "internal"
     USER = "user"  # a dashboard user signed in with a password
 
 

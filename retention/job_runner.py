@@ -34,6 +34,7 @@ PROGRESS_EVERY_SECONDS = 1.0
 # Kept analytics are recomputed after a change at most this often: a stream of API writes must not keep
 # the database scanning the table.
 WARM_EVERY_SECONDS = 5.0
+THREAD_NAME = "job-runner"
 STOPPED_MESSAGE = "the server stopped while this job ran; ask for it again"
 
 
@@ -75,7 +76,7 @@ class JobRunner:
     def start(self) -> None:
         """Start the worker thread (again, after a stop: an app may be started more than once)."""
         self.stopping.clear()
-        self._thread = threading.Thread(target=self._loop, name="job-runner", daemon=True)
+        self._thread = threading.Thread(target=self._loop, name=THREAD_NAME, daemon=True)
         self._thread.start()
 
     def stop(self, timeout: float = 30.0) -> None:

@@ -133,7 +133,7 @@ _SEGMENT = "label customers labelled churned churnRate churnRateLow churnRateHig
 DRIVERS_PAGE = """
 query DriversPage($driverLimit: Int!) {
   churnDrivers(limit: $driverLimit) { feature label importance }
-  features { name label kind modelInput }
+  features { name column label kind modelInput }
 }
 """
 

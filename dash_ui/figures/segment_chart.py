@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import plotly.graph_objects as go
 
@@ -25,6 +26,20 @@ class SegmentBar:
     high: float | None
     mean_probability: float | None
     too_small: bool
+
+    @classmethod
+    def of(cls, segment: dict[str, Any]) -> SegmentBar:
+        """A bar from a GraphQL `Segment` (label customers churnRate churnRateLow churnRateHigh
+        meanProbability tooSmall)."""
+        return cls(
+            label=segment["label"],
+            customers=segment["customers"],
+            churn_rate=segment["churnRate"],
+            low=segment["churnRateLow"],
+            high=segment["churnRateHigh"],
+            mean_probability=segment["meanProbability"],
+            too_small=segment["tooSmall"],
+        )
 
 
 def churn_rate_figure(segments: Sequence[SegmentBar]) -> go.Figure:

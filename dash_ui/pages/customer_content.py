@@ -93,9 +93,14 @@ def customer_content(data: JsonObject) -> Content:
         content["score_detail"] = (
             f"score {risk['score']} · model {risk['modelVersion']} · scored {risk['scoredAt'][:16]} UTC"
         )
-        steps = [Step(d["label"], shown(d["value"]), d["contribution"]) for d in risk["drivers"]]
-        content["waterfall"] = drivers_waterfall(risk["baseValue"], steps, risk["probability"])
+        content["waterfall"] = waterfall_of(risk)
     return content
+
+
+def waterfall_of(risk: JsonObject) -> Any:
+    """The drivers waterfall of a GraphQL `Risk` (probability, baseValue, drivers)."""
+    steps = [Step(d["label"], shown(d["value"]), d["contribution"]) for d in risk["drivers"]]
+    return drivers_waterfall(risk["baseValue"], steps, risk["probability"])
 
 
 def shown(value: object) -> str:

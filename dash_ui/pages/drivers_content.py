@@ -38,12 +38,11 @@ def load_drivers(client: GraphQLClient) -> Content:
         )
         return {"alert": alert, "drivers": empty_figure(""), "options": [], "feature": None}
     numeric = [f for f in data["features"] if f["modelInput"] and f["kind"] in ("INT", "FLOAT")]
-    top = {d["feature"] for d in data["churnDrivers"][:1]}
     options = [{"label": f["label"], "value": f["name"]} for f in numeric]
     # Open on the most important numeric driver, where there is one.
-    first = next(
-        (f["name"] for f in numeric if _column(f["name"]) in top), options[0]["value"] if options else None
-    )
+    by_column = {f["column"]: f["name"] for f in numeric}
+    ranked = [by_column[d["feature"]] for d in data["churnDrivers"] if d["feature"] in by_column]
+    first = ranked[0] if ranked else (options[0]["value"] if options else None)
     return {
         "alert": None,
         "drivers": churn_drivers_figure([(d["label"], d["importance"]) for d in data["churnDrivers"]]),
@@ -52,23 +51,8 @@ def load_drivers(client: GraphQLClient) -> Content:
     }
 
 
-def _column(name: str) -> str:
-    return "".join(f"_{c.lower()}" if c.isupper() else c for c in name)
-
-
 def _bars(segments: list[JsonObject]) -> list[SegmentBar]:
-    return [
-        SegmentBar(
-            label=s["label"],
-            customers=s["customers"],
-            churn_rate=s["churnRate"],
-            low=s["churnRateLow"],
-            high=s["churnRateHigh"],
-            mean_probability=s["meanProbability"],
-            too_small=s["tooSmall"],
-        )
-        for s in segments
-    ]
+    return [SegmentBar.of(s) for s in segments]
 
 
 def _warning(segments: list[JsonObject]) -> html.P | None:

@@ -61,20 +61,7 @@ def overview_content(data: JsonObject) -> Content:
         "distribution_figure": risk_distribution_figure(
             [(b["lower"], b["upper"], b["customers"]) for b in data["riskDistribution"]]
         ),
-        "plan_figure": churn_rate_figure(
-            [
-                SegmentBar(
-                    s["label"],
-                    s["customers"],
-                    s["churnRate"],
-                    s["churnRateLow"],
-                    s["churnRateHigh"],
-                    s["meanProbability"],
-                    s["tooSmall"],
-                )
-                for s in data["churnBySegment"]
-            ]
-        ),
+        "plan_figure": churn_rate_figure([SegmentBar.of(s) for s in data["churnBySegment"]]),
         "retention_figure": retention_curve_figure(
             [(p["tenureMonth"], p["retained"], p["atRisk"]) for p in data["retentionCurve"]]
         ),

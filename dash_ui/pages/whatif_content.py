@@ -13,9 +13,8 @@ from dash_ui.api.documents import WHATIF_SCORE, WHATIF_START, customer_profile_d
 from dash_ui.components.alerts import error_alert, notice_alert
 from dash_ui.components.risk_table import tier_badge
 from dash_ui.figures.style import empty_figure
-from dash_ui.figures.waterfall import Step, drivers_waterfall
 from dash_ui.formatting import MISSING, format_percent
-from dash_ui.pages.customer_content import shown, valid_customer_id
+from dash_ui.pages.customer_content import valid_customer_id, waterfall_of
 
 FIELD_TYPE = "whatif-field"
 _GRAPHQL_NAME = re.compile(r"[_A-Za-z][_0-9A-Za-z]*")
@@ -121,13 +120,12 @@ def score(client: GraphQLClient, profile: JsonObject) -> Content:
         risk = client.execute(WHATIF_SCORE, {"profile": profile})["scoreProfile"]
     except ApiError as error:
         return _unscored(error_alert(error))
-    steps = [Step(d["label"], shown(d["value"]), d["contribution"]) for d in risk["drivers"]]
     return {
         "alert": None,
         "probability": format_percent(risk["probability"]),
         "tier": tier_badge(risk["tier"]),
         "detail": f"score {risk['score']} · model {risk['modelVersion']}",
-        "waterfall": drivers_waterfall(risk["baseValue"], steps, risk["probability"]),
+        "waterfall": waterfall_of(risk),
     }
 
 

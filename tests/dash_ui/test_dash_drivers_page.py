@@ -11,10 +11,22 @@ from dash_ui.api.documents import DRIVERS_DECILES, DRIVERS_SEGMENTS
 from dash_ui.pages.drivers_content import load_deciles, load_drivers, load_segments
 
 FEATURES = [
-    {"name": "tenureMonths", "label": "Tenure", "kind": "INT", "modelInput": True},
-    {"name": "lastLoginDays", "label": "Days since last login", "kind": "INT", "modelInput": True},
-    {"name": "subscriptionType", "label": "Plan", "kind": "CATEGORY", "modelInput": True},
-    {"name": "churn", "label": "Churned", "kind": "FLAG", "modelInput": False},
+    {"name": "tenureMonths", "column": "tenure_months", "label": "Tenure", "kind": "INT", "modelInput": True},
+    {
+        "name": "lastLoginDays",
+        "column": "last_login_days",
+        "label": "Days since last login",
+        "kind": "INT",
+        "modelInput": True,
+    },
+    {
+        "name": "subscriptionType",
+        "column": "subscription_type",
+        "label": "Plan",
+        "kind": "CATEGORY",
+        "modelInput": True,
+    },
+    {"name": "churn", "column": "churn", "label": "Churned", "kind": "FLAG", "modelInput": False},
 ]
 DRIVERS = [
     {"feature": "last_login_days", "label": "Days since last login", "importance": 0.3},

@@ -13,6 +13,7 @@ from starlette.testclient import TestClient
 
 from graphql_api.app import create_app
 from retention.access import Scope
+from retention.job_runner import THREAD_NAME as JOB_THREAD
 from retention.services import api_keys
 from tests.support import ScoredDatabase
 
@@ -53,7 +54,7 @@ def statements() -> Iterator[list[str]]:
     lock = threading.Lock()
 
     def record(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        if threading.current_thread().name == "job-runner":
+        if threading.current_thread().name == JOB_THREAD:
             return  # the job worker's own work, e.g. keeping analytics up to date
         if not any(table in statement for table in UPKEEP):
             with lock:
