@@ -153,6 +153,8 @@ def test_every_page_draws_its_data_without_console_errors_at_desktop_and_tablet_
     assert not errors, errors
     assert page.locator(".alert-danger").count() == 0
     assert all(url.startswith(base) for url in requested), [u for u in requested if not u.startswith(base)]
+    # the partial plotly.js bundle drew the chart; the full one was never fetched
+    assert [u for u in requested if u.endswith("plotly.min.js")] == []
     # nothing wider than the window: no sideways scrolling on a tablet
     assert page.evaluate("document.documentElement.scrollWidth") <= width
     page.close()
