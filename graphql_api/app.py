@@ -19,6 +19,7 @@ from starlette.routing import Mount, Route
 from dash_ui.api.client import GraphQLClient
 from dash_ui.api.transports import AsgiTransport
 from dash_ui.app import create_dash_app
+from graphql_api import health
 from graphql_api.auth import KeyCache
 from graphql_api.dashboard_gate import DashboardGate
 from graphql_api.errors import is_unavailable
@@ -104,6 +105,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     served_dashboard = WSGIMiddleware(dashboard.server, workers=DASH_THREADS)
     routes = [
         Route("/", _to_dashboard),
+        *health.routes(runtime),
         Route("/graphql", graphql, methods=["GET", "POST"]),
         Route("/signin", signin.page, methods=["GET"]),
         Route("/signin", signin.sign_in, methods=["POST"]),

@@ -31,6 +31,8 @@ from retention.storage.engine import make_engine
 # The model side (scikit-learn, ONNX, numpy: ~2.5 s and ~100 MB to import) is imported by the commands
 # that use it, so `retention seed --no-score` and `db upgrade` do not pay for it.
 if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
     from retention.runtime import Runtime
 
 app = typer.Typer(
@@ -280,10 +282,40 @@ def serve(
     host: Annotated[str | None, typer.Option(help="Interface to bind (RETENTION_HOST).")] = None,
     port: Annotated[int | None, typer.Option(help="Port (RETENTION_PORT).")] = None,
     workers: Annotated[int | None, typer.Option(help="Worker processes (RETENTION_WORKERS).")] = None,
+    migrate_schema: Annotated[
+        bool,
+        typer.Option(
+            "--migrate/--no-migrate",
+            help="Bring the database schema up to date first (else a schema behind the code is refused; "
+            "with several hosts, migrate once with `retention db upgrade`).",
+        ),
+    ] = False,
 ) -> None:
     """Serve the GraphQL API and the dashboard with uvicorn."""
     settings = _settings()
+    engine = make_engine(settings.database_url)
+    try:
+        if migrate_schema:
+            migrate.upgrade(engine)
+        _require_current_schema(engine)
+    finally:
+        engine.dispose()
     _serve(settings, host or settings.host, port or settings.port, workers or settings.workers)
+
+
+def _require_current_schema(engine: Engine) -> None:
+    at, head = migrate.current_revision(engine), migrate.head_revision()
+    if at == head:
+        return
+    if at is not None and not migrate.is_known_revision(at):
+        problem = f"the database is at schema revision {at}, newer than this code knows: upgrade Retention"
+    else:
+        problem = (
+            f"the database schema is at revision {at or 'none (empty)'} but this code needs {head}: "
+            "run `retention db upgrade` (or `retention serve --migrate`)"
+        )
+    typer.secho(f"refusing to serve: {problem}", fg="red", err=True)
+    raise typer.Exit(EXIT_INPUT_OR_STATE)
 
 
 def _serve(settings: Settings, host: str, port: int, workers: int) -> None:

@@ -16,6 +16,7 @@ from retention.storage import models as model_store
 from retention.storage.engine import make_engine
 
 log = logging.getLogger(__name__)
+NO_MODEL_MESSAGE = "no model is active yet: run `retention train`"
 
 
 @dataclass(frozen=True)
@@ -42,11 +43,15 @@ class Runtime:
         """The model this process serves; ModelNotReady before any version is active or loadable."""
         model = self._active
         if model is None:
-            reason = (
-                self._refused.message if self._refused else "no model is active yet: run `retention train`"
-            )
-            raise ModelNotReady(reason)
+            raise ModelNotReady(self.model_problem or NO_MODEL_MESSAGE)
         return model
+
+    @property
+    def model_problem(self) -> str | None:
+        """Why no model is served (none active, or the active one refused); None while one is."""
+        if self._active is not None:
+            return None
+        return self._refused.message if self._refused else NO_MODEL_MESSAGE
 
     @property
     def active_version(self) -> str | None:

@@ -161,7 +161,8 @@ class ScoredDatabase:
 
     def settings(self, **overrides: object) -> Settings:
         """Settings pointing at this database and model folder."""
-        return Settings(database_url=self.url, model_dir=self.model_dir, **overrides)  # type: ignore[arg-type]
+        values: dict[str, object] = {"database_url": self.url, "model_dir": self.model_dir, **overrides}
+        return Settings(**values)  # type: ignore[arg-type]
 
 
 @contextlib.contextmanager

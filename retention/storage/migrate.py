@@ -8,7 +8,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -30,7 +30,12 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
 def current_revision(engine: Engine) -> str | None:
     """The revision the database is at, or None for an empty database."""
     with engine.connect() as connection:
-        return MigrationContext.configure(connection).get_current_revision()
+        return revision_on(connection)
+
+
+def revision_on(connection: Connection) -> str | None:
+    """The revision the database behind `connection` is at, or None for an empty database."""
+    return MigrationContext.configure(connection).get_current_revision()
 
 
 def head_revision() -> str | None:
@@ -41,3 +46,8 @@ def head_revision() -> str | None:
 def is_up_to_date(engine: Engine) -> bool:
     """True when the database schema matches this code's migrations."""
     return current_revision(engine) == head_revision()
+
+
+def is_known_revision(revision: str) -> bool:
+    """Whether this code ships `revision` (a database migrated by newer code is at one it does not)."""
+    return any(script.revision == revision for script in ScriptDirectory(str(MIGRATIONS)).walk_revisions())
