@@ -12,6 +12,7 @@ from typing import Any
 from a2wsgi import WSGIMiddleware
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import RedirectResponse
 from starlette.routing import Mount, Route
@@ -26,11 +27,13 @@ from graphql_api.errors import is_unavailable
 from graphql_api.graphiql import static_mount
 from graphql_api.http import GraphQLEndpoint
 from graphql_api.ratelimit import TokenBucketLimiter
+from graphql_api.request_log import RequestLog
 from graphql_api.schema import build_schema
 from graphql_api.sessions import ActiveUsers, SessionCodec
 from graphql_api.signin import SignIn
 from retention.config import Settings
 from retention.job_runner import JobRunner
+from retention.logs import configure_logging
 from retention.runtime import Runtime, build_runtime
 from retention.session_secret import session_secret
 
@@ -59,6 +62,8 @@ async def _to_dashboard(_: Request) -> RedirectResponse:
 def create_app(settings: Settings | None = None) -> Starlette:
     """Build the app; settings come from the environment unless given."""
     settings = settings or Settings()
+    # Here, not only in `retention serve`: each uvicorn worker process builds its own app.
+    configure_logging(settings.log_level, settings.log_format)
     runtime = build_runtime(settings)
     jobs = JobRunner(runtime)
     transport = AsgiTransport()
@@ -117,6 +122,6 @@ def create_app(settings: Settings | None = None) -> Starlette:
             DashboardGate(served_dashboard, codec, ActiveUsers(runtime.engine, USER_CHECK_SECONDS)),  # type: ignore[arg-type]
         ),
     ]
-    app = Starlette(routes=routes, lifespan=lifespan)
+    app = Starlette(routes=routes, lifespan=lifespan, middleware=[Middleware(RequestLog)])
     app.state.dashboard_transport = transport  # the dashboard's way in; tests drive it directly
     return app

@@ -27,14 +27,17 @@ from graphql_api.context import Context
 from graphql_api.errors import UNAVAILABLE_MESSAGE, is_unavailable
 from graphql_api.graphiql import graphiql_response
 from graphql_api.http_request import JSON, Operation, Refusal, read_operation
-from graphql_api.limits import MAX_BODY_BYTES, MAX_WRITE_BODY_BYTES
+from graphql_api.limits import MAX_BODY_BYTES, MAX_LOGGED_NAME, MAX_WRITE_BODY_BYTES
 from graphql_api.ratelimit import RateLimiter
 from retention.access import Principal, Unauthenticated
 from retention.access import Scope as AccessScope
+from retention.logs import RequestRecord, current_request
 from retention.runtime import Runtime
 
 log = logging.getLogger(__name__)
 GRAPHQL_RESPONSE = "application/graphql-response+json"
+# The log's and the metrics' name for an operation sent without one.
+ANONYMOUS = "anonymous"
 _REQUEST_ERROR_CODES = {"GRAPHQL_PARSE_FAILED", "GRAPHQL_VALIDATION_FAILED", "BAD_USER_INPUT"}
 
 
@@ -71,7 +74,8 @@ class GraphQLEndpoint:
             response = await self._respond(request)
         except Exception:
             # A fault of ours outside an operation (inside one, MaskUnexpectedErrors answers): still coded.
-            request_id = uuid.uuid4().hex[:16]
+            request_id = _record().request_id
+            _record().outcome = "INTERNAL"
             log.exception("unexpected error answering /graphql [request %s]", request_id)
             message = f"Unexpected error; it has been logged with request id {request_id}."
             body = {
@@ -84,18 +88,23 @@ class GraphQLEndpoint:
         if _wants_ide(request):
             return graphiql_response(demo_key=self._demo_key if _from_this_machine(request) else None)
         media = _media_type(request)
-        request_id = uuid.uuid4().hex[:16]
+        record = _record()
+        request_id = record.request_id
         try:
             if request.method not in ("GET", "POST"):
                 raise Refusal(
                     405, "BAD_REQUEST", "GraphQL takes GET (queries) or POST", {"Allow": "GET, POST"}
                 )
             principal = await self._principal(request)
+            record.principal = principal.name
             self._check_rate(principal)
             limit = MAX_WRITE_BODY_BYTES if principal.allows(AccessScope.WRITE) else MAX_BODY_BYTES
             operation = await read_operation(request, limit)
-            return await self._execute(request, operation, principal, request_id, media)
+            record.operation = (operation.operation_name or ANONYMOUS)[:MAX_LOGGED_NAME]
+            response, record.outcome = await self._execute(request, operation, principal, request_id, media)
+            return response
         except Refusal as refusal:
+            record.outcome = refusal.code
             body = {
                 "errors": [
                     {"message": refusal.message, "extensions": {"code": refusal.code, **refusal.extensions}}
@@ -136,7 +145,7 @@ class GraphQLEndpoint:
 
     async def _execute(
         self, request: Request, operation: Operation, principal: Principal, request_id: str, media: str
-    ) -> Response:
+    ) -> tuple[Response, str]:
         context = Context(runtime=self._runtime, principal=principal, request_id=request_id, request=request)
         try:
             result = await asyncio.wait_for(
@@ -152,11 +161,8 @@ class GraphQLEndpoint:
         except TimeoutError:
             log.warning("operation timed out after %.1f s [request %s]", self._timeout, request_id)
             message = f"the operation took longer than {self._timeout:g} s and was stopped"
-            return _json(
-                {"data": None, "errors": [{"message": message, "extensions": {"code": "TIMEOUT"}}]},
-                200,
-                media,
-            )
+            body = {"data": None, "errors": [{"message": message, "extensions": {"code": "TIMEOUT"}}]}
+            return _json(body, 200, media), "TIMEOUT"
         except CannotGetOperationTypeError as exc:
             message = (
                 "the document holds several operations: name one with operationName"
@@ -171,7 +177,13 @@ class GraphQLEndpoint:
         return _answer(result, media, request_id)
 
 
-def _answer(result: Any, media: str, request_id: str) -> Response:
+def _record() -> RequestRecord:
+    # Behind RequestLog there always is one; a bare endpoint (a unit test) gets its own.
+    return current_request() or RequestRecord(uuid.uuid4().hex)
+
+
+def _answer(result: Any, media: str, request_id: str) -> tuple[Response, str]:
+    """The HTTP answer and its outcome code: OK, or the first error's code."""
     errors = [_formatted(error, request_id) for error in result.errors or []]
     request_error = (
         result.data is None
@@ -182,7 +194,8 @@ def _answer(result: Any, media: str, request_id: str) -> Response:
     if errors:
         body["errors"] = errors
     status = 400 if request_error and media == GRAPHQL_RESPONSE else 200
-    return _json(body, status, media)
+    outcome = str(errors[0]["extensions"]["code"]) if errors else "OK"
+    return _json(body, status, media), outcome
 
 
 def _formatted(error: Any, request_id: str) -> dict[str, Any]:

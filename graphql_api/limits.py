@@ -42,6 +42,8 @@ from strawberry.extensions.query_depth_limiter import create_validator as depth_
 from strawberry.schema.validation_rules.maybe_null import MaybeNullValidationRule
 from strawberry.schema.validation_rules.one_of import OneOfInputValidationRule
 
+from retention.logs import current_request
+
 MAX_BODY_BYTES = 100_000
 # Keys that may write send batches of customers: up to 1,000 at about 500 bytes each.
 MAX_WRITE_BODY_BYTES = 1_000_000
@@ -49,6 +51,8 @@ MAX_TOKENS = 2_000
 MAX_DEPTH = 10
 MAX_ALIASES = 30
 MAX_COST = 10_000
+# An operation's name as logged and counted: a name is as long as the body allows.
+MAX_LOGGED_NAME = 100
 MAX_JSON_DEPTH = 20
 # Documents up to this size are parsed and validated on the loop (well under a millisecond) and cached.
 INLINE_DOCUMENT_CHARS = 8_000
@@ -274,6 +278,10 @@ class DocumentGate(SchemaExtension):
         # What the client sent: `operation_name` falls back to the first operation, which the spec forbids.
         asked: str | None = getattr(context, "_provided_operation_name", None)
         operation = get_operation_ast(document, asked)
+        record = current_request()
+        if record is not None and operation is not None and operation.name is not None:
+            # The name the document gives its operation, when the request did not repeat it.
+            record.operation = operation.name.value[:MAX_LOGGED_NAME]
         if operation is None:
             message = (
                 "the document holds several operations: name one with operationName"

@@ -24,6 +24,7 @@ from retention.cli_errors import (
 from retention.cli_users import user_app
 from retention.config import Settings
 from retention.importing.load import import_csv
+from retention.logs import configure_logging
 from retention.storage import customers as customer_store
 from retention.storage import migrate
 from retention.storage.engine import make_engine
@@ -321,6 +322,7 @@ def _require_current_schema(engine: Engine) -> None:
 def _serve(settings: Settings, host: str, port: int, workers: int) -> None:
     import uvicorn
 
+    configure_logging(settings.log_level, settings.log_format)
     typer.echo(f"dashboard: http://{host}:{port}/dashboard/")
     typer.echo(f"GraphQL:   http://{host}:{port}/graphql  (GraphiQL in a browser)")
     uvicorn.run(
@@ -330,6 +332,9 @@ def _serve(settings: Settings, host: str, port: int, workers: int) -> None:
         port=port,
         workers=workers,
         log_level=settings.log_level.lower(),
+        # The app configures logging in every worker (retention.logs) and writes its own request line.
+        log_config=None,
+        access_log=False,
     )
 
 
