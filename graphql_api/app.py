@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import gc
 import logging
+import os
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -20,7 +21,7 @@ from starlette.routing import Mount, Route
 from dash_ui.api.client import GraphQLClient
 from dash_ui.api.transports import AsgiTransport
 from dash_ui.app import create_dash_app
-from graphql_api import health
+from graphql_api import health, metrics_endpoint
 from graphql_api.auth import KeyCache
 from graphql_api.dashboard_gate import DashboardGate
 from graphql_api.errors import is_unavailable
@@ -31,6 +32,7 @@ from graphql_api.request_log import RequestLog
 from graphql_api.schema import build_schema
 from graphql_api.sessions import ActiveUsers, SessionCodec
 from graphql_api.signin import SignIn
+from retention import metrics
 from retention.config import Settings
 from retention.job_runner import JobRunner
 from retention.logs import configure_logging
@@ -93,14 +95,16 @@ def create_app(settings: Settings | None = None) -> Starlette:
         finally:
             follower.cancel()
             await run_in_threadpool(jobs.stop)
+            metrics.process_exited(os.getpid())
             transport.unbind()
             gc.unfreeze()  # a process that builds another app (tests) can collect this one
             runtime.close()
 
+    keys = KeyCache(runtime.engine, settings.api_key_cache_seconds)
     graphql = GraphQLEndpoint(
         build_schema(),
         runtime=runtime,
-        keys=KeyCache(runtime.engine, settings.api_key_cache_seconds),
+        keys=keys,
         limiter=TokenBucketLimiter(settings.rate_limit_per_minute),
         timeout_seconds=settings.operation_timeout_seconds,
         demo_key=settings.demo_api_key,
@@ -111,6 +115,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     routes = [
         Route("/", _to_dashboard),
         *health.routes(runtime),
+        metrics_endpoint.route(runtime, keys),
         Route("/graphql", graphql, methods=["GET", "POST"]),
         Route("/signin", signin.page, methods=["GET"]),
         Route("/signin", signin.sign_in, methods=["POST"]),

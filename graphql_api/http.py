@@ -29,6 +29,7 @@ from graphql_api.graphiql import graphiql_response
 from graphql_api.http_request import JSON, Operation, Refusal, read_operation
 from graphql_api.limits import MAX_BODY_BYTES, MAX_LOGGED_NAME, MAX_WRITE_BODY_BYTES
 from graphql_api.ratelimit import RateLimiter
+from retention import metrics
 from retention.access import Principal, Unauthenticated
 from retention.access import Scope as AccessScope
 from retention.logs import RequestRecord, current_request
@@ -133,6 +134,7 @@ class GraphQLEndpoint:
     def _check_rate(self, principal: Principal) -> None:
         wait = self._limiter.acquire(principal.name)
         if wait is not None:
+            metrics.RATE_LIMITED.inc()
             seconds = max(1, math.ceil(wait))
             refusal = Refusal(
                 429,

@@ -15,10 +15,12 @@ import uuid
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from retention.logs import RequestRecord, request_scope
+from retention import metrics
+from retention.logs import NONE, RequestRecord, request_scope
 
 log = logging.getLogger("retention.request")
 HEADER = "x-request-id"
+GRAPHQL_PATH = "/graphql"
 # What a caller's id may look like: a proxy's or tracer's id, not a place to smuggle text into the log.
 _SANE_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
 _QUIET_PREFIXES = (
@@ -65,6 +67,8 @@ class RequestLog:
                 await self.app(scope, receive, send_with_id)
             finally:
                 path: str = scope.get("path", "")
+                if path == GRAPHQL_PATH and record.outcome != NONE:  # not the IDE page
+                    metrics.count_request(record.operation, record.outcome, time.perf_counter() - started)
                 level = logging.DEBUG if path.startswith(_QUIET_PREFIXES) else logging.INFO
                 log.log(
                     level,

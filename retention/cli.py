@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 import tempfile
 from importlib.resources import as_file, files
@@ -323,6 +324,7 @@ def _serve(settings: Settings, host: str, port: int, workers: int) -> None:
     import uvicorn
 
     configure_logging(settings.log_level, settings.log_format)
+    _multiprocess_metrics(settings)
     typer.echo(f"dashboard: http://{host}:{port}/dashboard/")
     typer.echo(f"GraphQL:   http://{host}:{port}/graphql  (GraphiQL in a browser)")
     uvicorn.run(
@@ -336,6 +338,22 @@ def _serve(settings: Settings, host: str, port: int, workers: int) -> None:
         log_config=None,
         access_log=False,
     )
+
+
+def _multiprocess_metrics(settings: Settings) -> None:
+    # Before any worker imports prometheus-client: it picks multiprocess mode from this variable.
+    folder = settings.metrics_dir or Path(tempfile.mkdtemp(prefix="retention-metrics-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    for stale in folder.glob("*.db"):  # a previous run's samples would be added to this one's
+        stale.unlink()
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(folder)
+    if settings.metrics_bind:
+        from retention import metrics
+
+        metrics.start_listener(settings.metrics_bind, make_engine(settings.database_url))
+        typer.echo(
+            f"metrics:   http://{settings.metrics_bind}/metrics  (no key: keep it on a private network)"
+        )
 
 
 @app.command()

@@ -40,6 +40,17 @@ class Settings(BaseSettings):
         "at once).",
     )
     log_level: str = Field("INFO", description="Python logging level.")
+    metrics_bind: str | None = Field(
+        None,
+        description="host:port of a separate /metrics listener with no key, for a private network. Unset: "
+        "/metrics only on the API port, behind an admin key.",
+        pattern=r"^[A-Za-z0-9.:\[\]-]+:[0-9]{1,5}$",
+    )
+    metrics_dir: Path | None = Field(
+        None,
+        description="Where `retention serve`'s workers keep their metric files (emptied at start; one per "
+        "server instance). Unset: a fresh temporary folder.",
+    )
     log_format: Literal["text", "json"] = Field(
         "text",
         description="Server log lines on stderr: `text`, or `json` (one object a line) for a collector.",

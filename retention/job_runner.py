@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from retention import metrics
 from retention.errors import ModelNotReady, RetentionError
 from retention.ml.search import SearchSpace
 from retention.runtime import Runtime
@@ -130,6 +131,7 @@ class JobRunner:
 
     def _run(self, job: job_store.JobRow) -> None:
         log.info("job %d (%s) started by %s", job.id, job.kind, self.worker)
+        started = time.perf_counter()
         result: dict[str, Any] | None = None
         error: str | None = None
         try:
@@ -148,6 +150,10 @@ class JobRunner:
             log.error("could not record the end of job %d", job.id, exc_info=True)
             return
         log.info("job %d (%s) %s", job.id, job.kind, "failed: " + error if error else "succeeded")
+        metrics.JOB_RUNS.labels(kind=job.kind, outcome="failed" if error else "succeeded").inc()
+        metrics.JOB_SECONDS.labels(kind=job.kind).observe(time.perf_counter() - started)
+        rows = (result or {}).get("customersScored") or (result or {}).get("trainingRows") or 0
+        metrics.JOB_ROWS.labels(kind=job.kind).inc(int(rows))
 
     def _rescore(self, job: job_store.JobRow, progress: _Progress) -> dict[str, Any]:
         runtime = self.runtime

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
 
+from retention import metrics
 from retention.config import Settings
 from retention.errors import ModelNotReady, RetentionError
 from retention.ml.registry import LoadedModel, ModelRegistry
@@ -82,6 +83,7 @@ class Runtime:
                 log.error("%s; still serving %s", message, self.active_version or "nothing")
                 return False
             # The old model goes with the last request that holds it: one model stays in the process.
+            metrics.serve_model(self.active_version, model.version)
             self._active, self._refused = model, None
         log.info("now serving model %s", wanted.version)
         return True
@@ -93,9 +95,11 @@ class Runtime:
 
 def build_runtime(settings: Settings) -> Runtime:
     """A runtime for these settings; connects lazily, loads no model until asked."""
+    engine = make_engine(settings.database_url)
+    metrics.track_pool(engine)
     return Runtime(
         settings=settings,
-        engine=make_engine(settings.database_url),
+        engine=engine,
         registry=ModelRegistry(settings.model_dir),
         policy=RiskPolicy.from_settings(settings),
     )

@@ -13,7 +13,7 @@ from sqlalchemy import Connection, func, insert, or_, select, update
 from retention.records import RiskTier
 from retention.storage.bulk import driver_value, execute_many
 from retention.storage.changes import note_change
-from retention.storage.customers import naive_utc
+from retention.storage.customers import as_utc, naive_utc
 from retention.storage.snapshot_load import load_file
 from retention.storage.tables import customers, risk_scores
 
@@ -221,3 +221,10 @@ def _load(
         },
         parameters=(run_id, model_version, stamp),
     )
+
+
+def newest_score_time(connection: Connection) -> datetime | None:
+    """When the newest stored score was written (ids only grow, so the primary key finds it at once)."""
+    newest = select(risk_scores.c.scored_at).order_by(risk_scores.c.id.desc()).limit(1)
+    row = connection.execute(newest).first()
+    return as_utc(row[0]) if row is not None else None
