@@ -27,7 +27,6 @@ from graphql_api.dashboard_gate import DashboardGate
 from graphql_api.errors import is_unavailable
 from graphql_api.graphiql import static_mount
 from graphql_api.http import GraphQLEndpoint
-from graphql_api.ratelimit import TokenBucketLimiter
 from graphql_api.request_log import RequestLog
 from graphql_api.schema import build_schema
 from graphql_api.sessions import ActiveUsers, SessionCodec
@@ -37,6 +36,7 @@ from retention.config import Settings
 from retention.job_runner import JobRunner
 from retention.logs import configure_logging
 from retention.runtime import Runtime, build_runtime
+from retention.services.rate_limits import SharedRateLimiter
 from retention.session_secret import session_secret
 
 log = logging.getLogger(__name__)
@@ -105,7 +105,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         build_schema(),
         runtime=runtime,
         keys=keys,
-        limiter=TokenBucketLimiter(settings.rate_limit_per_minute),
+        limiter=SharedRateLimiter(runtime.engine, settings.rate_limit_per_minute),
         timeout_seconds=settings.operation_timeout_seconds,
         demo_key=settings.demo_api_key,
     )

@@ -98,7 +98,7 @@ class GraphQLEndpoint:
                 )
             principal = await self._principal(request)
             record.principal = principal.name
-            self._check_rate(principal)
+            await self._check_rate(principal)
             limit = MAX_WRITE_BODY_BYTES if principal.allows(AccessScope.WRITE) else MAX_BODY_BYTES
             operation = await read_operation(request, limit)
             record.operation = (operation.operation_name or ANONYMOUS)[:MAX_LOGGED_NAME]
@@ -131,8 +131,15 @@ class GraphQLEndpoint:
                 raise Refusal(503, "UNAVAILABLE", UNAVAILABLE_MESSAGE, {"Retry-After": "2"}) from exc
             raise
 
-    def _check_rate(self, principal: Principal) -> None:
-        wait = self._limiter.acquire(principal.name)
+    async def _check_rate(self, principal: Principal) -> None:
+        # Keys and dashboard users have separate namespaces of names.
+        caller = f"{principal.kind.value}:{principal.name}"
+        try:
+            wait = await run_in_threadpool(self._limiter.acquire, caller)
+        except Exception as exc:
+            if is_unavailable(exc):
+                raise Refusal(503, "UNAVAILABLE", UNAVAILABLE_MESSAGE, {"Retry-After": "2"}) from exc
+            raise
         if wait is not None:
             metrics.RATE_LIMITED.inc()
             seconds = max(1, math.ceil(wait))

@@ -59,8 +59,8 @@ class Settings(BaseSettings):
         6000,
         ge=1,
         le=1_000_000,
-        description="GraphQL requests one API key may make per minute (per server process); high enough "
-        "for the load bench.",
+        description="GraphQL requests one API key (or dashboard user) may make per minute, counted in the "
+        "database across every process and host; high enough for the load bench.",
     )
     operation_timeout_seconds: float = Field(
         10.0, gt=0, le=300, description="Longest a GraphQL operation may run before it answers TIMEOUT."

@@ -14,6 +14,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 import httpx
 import pytest
@@ -95,7 +96,11 @@ def _free_port() -> int:
 def served_app(
     database_url: str, model_dir: Path, *, workers: int = 1, log: Path | None = None, **settings: str
 ) -> Iterator[str]:
-    """The whole app under uvicorn in its own process(es); yields its base URL; stderr into `log`."""
+    """`retention serve`, as a user runs it, in its own process(es); yields its base URL; stderr into `log`.
+
+    Without `log` the server's stderr goes to a temporary file (a pipe nobody reads would fill up with
+    request lines and stall the server).
+    """
     port = _free_port()
     env = {
         **os.environ,
@@ -103,40 +108,32 @@ def served_app(
         "RETENTION_MODEL_DIR": str(model_dir),
         **{f"RETENTION_{name.upper()}": value for name, value in settings.items()},
     }
-    command = [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        "graphql_api.app:create_app",
-        "--factory",
-        "--port",
-        str(port),
-    ]
+    command = [sys.executable, "-m", "retention", "serve", "--host", "127.0.0.1", "--port", str(port)]
     command += ["--workers", str(workers)]
-    errors = log.open("wb") if log is not None else subprocess.PIPE
-    server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=errors)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        _wait_until_up(base, server)
-        yield base
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-        if server.stderr:
-            server.stderr.close()
-        if not isinstance(errors, int):
-            errors.close()
+    with contextlib.ExitStack() as stack:
+        errors = stack.enter_context(log.open("w+b") if log is not None else tempfile.TemporaryFile())
+        server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=errors)
+        base = f"http://127.0.0.1:{port}"
+        try:
+            _wait_until_up(base, server, errors)
+            yield base
+        finally:
+            server.terminate()
+            try:
+                server.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait(timeout=10)
 
 
-def _wait_until_up(base: str, server: subprocess.Popen[bytes]) -> None:
+def _wait_until_up(base: str, server: subprocess.Popen[bytes], errors: IO[bytes]) -> None:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if server.poll() is not None:
-            raise RuntimeError(
-                f"server exited: {server.stderr.read().decode() if server.stderr else 'see log'}"
-            )
+            errors.seek(0)
+            raise RuntimeError(f"server exited: {errors.read().decode(errors='replace')[-4000:]}")
         try:
-            if httpx.get(f"{base}/signin", timeout=2).status_code == 200:
+            if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
                 return
         except httpx.TransportError:
             pass

@@ -250,3 +250,12 @@ users = _innodb_table(
     Column("failed_sign_ins", Integer(), nullable=False, server_default="0"),
     Column("locked_until", Timestamp, nullable=True),
 )
+
+
+# --- Rate limits shared by every process and host (issue 12): requests each caller made in each minute.
+rate_limit_windows = _innodb_table(
+    "rate_limit_windows",
+    Column("caller", String(64), primary_key=True),
+    Column("window_start", BigInteger(), primary_key=True, autoincrement=False),  # Unix minute
+    Column("used", Integer(), nullable=False),
+)

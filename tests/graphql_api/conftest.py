@@ -44,7 +44,7 @@ def api(scored_database: ScoredDatabase, read_key: str) -> Iterator[TestClient]:
 
 # Statements of the process's own upkeep, not of answering a query: the key check (cached a few
 # seconds), the active-model poller and the job worker looking for queued jobs.
-UPKEEP = ("api_keys", "model_activations", "jobs", "data_changes", "analytics_cache")
+UPKEEP = ("api_keys", "model_activations", "jobs", "data_changes", "analytics_cache", "rate_limit_windows")
 
 
 @pytest.fixture

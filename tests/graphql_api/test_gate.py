@@ -20,7 +20,6 @@ from graphql_api.limits import (
     prepare_off_loop,
 )
 from graphql_api.permissions import NeedsAdmin, NeedsWrite
-from graphql_api.ratelimit import TokenBucketLimiter
 from retention.access import Principal, PrincipalKind, Scope
 
 
@@ -153,30 +152,6 @@ def test_large_documents_are_never_cached_and_the_cache_stays_bounded() -> None:
     asyncio.run(prepare_many())
 
     assert len(cache) == 8
-
-
-def test_a_key_gets_its_allowance_then_a_wait_that_refills_with_time() -> None:
-    now = [0.0]
-    limiter = TokenBucketLimiter(60, clock=lambda: now[0])
-
-    allowed = [limiter.acquire("crm") for _ in range(60)]
-    refused = limiter.acquire("crm")
-    other = limiter.acquire("another key")
-    now[0] += 1.0
-    after_a_second = limiter.acquire("crm")
-
-    assert allowed == [None] * 60 and other is None
-    assert refused is not None and 0 < refused <= 1.0
-    assert after_a_second is None and limiter.acquire("crm") is not None
-
-
-def test_the_limiter_forgets_the_least_recent_callers_beyond_its_bound() -> None:
-    limiter = TokenBucketLimiter(1, max_callers=3)
-    for caller in ["a", "b", "c", "d"]:
-        assert limiter.acquire(caller) is None
-
-    assert limiter.acquire("d") is not None  # still tracked: spent
-    assert limiter.acquire("a") is None  # forgotten, so it starts afresh
 
 
 def test_server_paths_are_taken_out_of_messages_and_nothing_else() -> None:

@@ -162,4 +162,5 @@ def test_a_key_over_its_rate_limit_is_told_when_to_retry(scored_database: Scored
     assert first.status_code == second.status_code == another_key.status_code == 200
     assert third.status_code == 429 and _code(third) == "RATE_LIMITED"
     retry = _errors(third)[0]["extensions"]["retryAfter"]
-    assert retry == int(third.headers["retry-after"]) and 1 <= retry <= 30
+    # two a minute, both used this minute: room comes back as this minute slides out of the window
+    assert retry == int(third.headers["retry-after"]) and 1 <= retry <= 91
