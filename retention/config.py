@@ -39,6 +39,13 @@ class Settings(BaseSettings):
         description="How often a server's job worker looks for jobs another process queued (its own wake it "
         "at once).",
     )
+    job_lease_seconds: float = Field(
+        30.0,
+        ge=3,
+        le=600,
+        description="A running job's process renews its lease every third of this; a job not renewed for "
+        "this long is taken over by another process (its own died).",
+    )
     log_level: str = Field("INFO", description="Python logging level.")
     metrics_bind: str | None = Field(
         None,

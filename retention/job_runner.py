@@ -1,10 +1,11 @@
 """The worker thread of a serving process: takes queued jobs one at a time, runs them, records the outcome.
 
 One job at a time per process: a rescore or a training is CPU-bound, and the process also answers
-requests. State lives in the database, so a client polling any process sees the job. A job whose
-process stops (shutdown) fails with a message saying so; a rescore stopped that way is continued by
-the next rescore of the same model (score runs resume). A job left running by a process that died is
-recovered by the operations issue, which reads `heartbeat_at`.
+requests. State lives in the database, so a client polling any process sees the job and its progress.
+A running job is held under a lease its process renews every few seconds; a job whose process died
+(no renewal for RETENTION_JOB_LEASE_SECONDS) is taken over by the next process that looks, and only the
+holder of the lease may record the end, so a job ends once. A process that stops puts its job back in the
+queue for another. A rescore taken over continues the interrupted score run (score runs resume).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 from retention import metrics
@@ -36,27 +38,70 @@ PROGRESS_EVERY_SECONDS = 1.0
 # the database scanning the table.
 WARM_EVERY_SECONDS = 5.0
 THREAD_NAME = "job-runner"
-STOPPED_MESSAGE = "the server stopped while this job ran; ask for it again"
 
 
 class JobStopped(Exception):
     """Raised inside a job when its process is shutting down."""
 
 
-class _Progress:
-    """A job's progress reporter; raises JobStopped once the runner is stopping."""
+class JobLost(Exception):
+    """Raised inside a job whose lease another process took over (this one was presumed dead)."""
 
-    def __init__(self, runner: JobRunner, job_id: int) -> None:
-        self.runner, self.job_id, self._last = runner, job_id, 0.0
+
+class _Progress:
+    """A job's progress reporter; raises JobStopped once the runner is stopping, JobLost once the lease is."""
+
+    def __init__(self, runner: JobRunner, job_id: int, lost: threading.Event) -> None:
+        self.runner, self.job_id, self.lost, self._last = runner, job_id, lost, 0.0
 
     def __call__(self, fraction: float) -> None:
         if self.runner.stopping.is_set():
             raise JobStopped()
+        if self.lost.is_set():
+            raise JobLost()
         now = time.monotonic()
         if now - self._last >= PROGRESS_EVERY_SECONDS:
             self._last = now
             with self.runner.runtime.engine.begin() as connection:
-                job_store.report_progress(connection, self.job_id, progress=fraction, now=now_utc())
+                held = job_store.report_progress(
+                    connection, self.job_id, worker=self.runner.worker, progress=fraction, now=now_utc()
+                )
+            if not held:
+                self.lost.set()
+                raise JobLost()
+
+
+class _Lease:
+    """Renews a running job's lease from its own thread, so a long step between progress reports
+    (one forest fit) does not make the job look abandoned."""
+
+    def __init__(self, runner: JobRunner, job_id: int) -> None:
+        self.runner, self.job_id = runner, job_id
+        self.lost, self._done = threading.Event(), threading.Event()
+        self._thread = threading.Thread(target=self._renew, name=f"{THREAD_NAME}-lease", daemon=True)
+
+    def __enter__(self) -> _Lease:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._done.set()
+        self._thread.join()
+
+    def _renew(self) -> None:
+        every = self.runner.runtime.settings.job_lease_seconds / 3
+        while not self._done.wait(every):
+            try:
+                with self.runner.runtime.engine.begin() as connection:
+                    held = job_store.renew_lease(
+                        connection, self.job_id, worker=self.runner.worker, now=now_utc()
+                    )
+            except Exception:  # the database may be away; the lease lasts a few renewals
+                log.warning("could not renew the lease of job %d", self.job_id, exc_info=True)
+                continue
+            if not held:
+                self.lost.set()
+                return
 
 
 class JobRunner:
@@ -66,6 +111,7 @@ class JobRunner:
         self.runtime = runtime
         self.stopping = threading.Event()
         self.worker = f"{socket.gethostname()}:{os.getpid()}"[:128]
+        self._lease = timedelta(seconds=runtime.settings.job_lease_seconds)
         self._warmed_version: int | None = None
         self._warmed_at = -WARM_EVERY_SECONDS
         self._thread: threading.Thread | None = None
@@ -91,12 +137,22 @@ class JobRunner:
         while not self.stopping.is_set():
             try:
                 with self.runtime.engine.begin() as connection:
-                    job = job_store.claim_next(connection, worker=self.worker, now=now_utc())
+                    claim = job_store.claim_next(
+                        connection, worker=self.worker, now=now_utc(), lease=self._lease
+                    )
             except Exception:  # the database may be away; the next round retries
                 log.warning("could not look for queued jobs", exc_info=True)
-                job = None
-            if job is not None:
-                self._run(job)
+                claim = None
+            if claim is not None:
+                if claim.taken_over_from is not None:
+                    log.warning(
+                        "job %d (%s) taken over from %s, whose lease lapsed (no renewal for %g s)",
+                        claim.job.id,
+                        claim.job.kind,
+                        claim.taken_over_from,
+                        self._lease.total_seconds(),
+                    )
+                self._run(claim.job)
                 continue
             self._warm_analytics()
             self.runtime.jobs_queued.wait(self.runtime.settings.job_poll_seconds)
@@ -134,26 +190,48 @@ class JobRunner:
         started = time.perf_counter()
         result: dict[str, Any] | None = None
         error: str | None = None
-        try:
-            result = self._bodies[JobKind(job.kind)](job, _Progress(self, job.id))
-        except JobStopped:
-            error = STOPPED_MESSAGE
-        except RetentionError as exc:
-            error = exc.message
-        except Exception:
-            log.exception("job %d (%s) failed", job.id, job.kind)
-            error = f"unexpected error; it has been logged with job id {job.id}"
+        with _Lease(self, job.id) as lease:
+            try:
+                result = self._bodies[JobKind(job.kind)](job, _Progress(self, job.id, lease.lost))
+            except JobStopped:
+                self._release(job)
+                return
+            except JobLost:
+                log.warning(
+                    "job %d (%s) was taken over by another process; it records the end", job.id, job.kind
+                )
+                return
+            except RetentionError as exc:
+                error = exc.message
+            except Exception:
+                log.exception("job %d (%s) failed", job.id, job.kind)
+                error = f"unexpected error; it has been logged with job id {job.id}"
         try:
             with self.runtime.engine.begin() as connection:
-                job_store.finish_job(connection, job.id, result=result, error=error, now=now_utc())
+                held = job_store.finish_job(
+                    connection, job.id, worker=self.worker, result=result, error=error, now=now_utc()
+                )
         except Exception:
             log.error("could not record the end of job %d", job.id, exc_info=True)
+            return
+        if not held:
+            log.warning("job %d (%s) was taken over by another process; it records the end", job.id, job.kind)
             return
         log.info("job %d (%s) %s", job.id, job.kind, "failed: " + error if error else "succeeded")
         metrics.JOB_RUNS.labels(kind=job.kind, outcome="failed" if error else "succeeded").inc()
         metrics.JOB_SECONDS.labels(kind=job.kind).observe(time.perf_counter() - started)
         rows = (result or {}).get("customersScored") or (result or {}).get("trainingRows") or 0
         metrics.JOB_ROWS.labels(kind=job.kind).inc(int(rows))
+
+    def _release(self, job: job_store.JobRow) -> None:
+        try:
+            with self.runtime.engine.begin() as connection:
+                released = job_store.release_job(connection, job.id, worker=self.worker)
+        except Exception:  # the lease lapses and another process takes the job over anyway
+            log.warning("could not put job %d back in the queue", job.id, exc_info=True)
+            return
+        if released:
+            log.info("job %d (%s) put back in the queue: this process is stopping", job.id, job.kind)
 
     def _rescore(self, job: job_store.JobRow, progress: _Progress) -> dict[str, Any]:
         runtime = self.runtime

@@ -1,13 +1,13 @@
-"""Job rows: queue one, read one, let one worker claim the oldest queued, report progress, finish."""
+"""Job rows: queue one, read one, let one worker claim it under a lease it renews, report progress, finish."""
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, and_, insert, or_, select, update
 
 from retention.storage.customers import as_utc, naive_utc
 from retention.storage.tables import jobs
@@ -30,6 +30,14 @@ class JobRow:
     created_at: datetime
     started_at: datetime | None
     finished_at: datetime | None
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A job a worker took, and whose it was when it took over a dead process's job."""
+
+    job: JobRow
+    taken_over_from: str | None
 
 
 def _row(row: Any) -> JobRow:
@@ -89,51 +97,84 @@ def queued_like(connection: Connection, *, kind: str, params: dict[str, Any]) ->
     return _row(row) if row is not None else None
 
 
-def claim_next(connection: Connection, *, worker: str, now: datetime) -> JobRow | None:
-    """Take the oldest queued job for `worker`: it becomes running. None when none is queued.
+def claim_next(connection: Connection, *, worker: str, now: datetime, lease: timedelta) -> Claim | None:
+    """Take the oldest job that is queued, or running with a lease gone stale (its process died), for
+    `worker`: it becomes (or stays) running, under `worker`'s lease. None when there is none.
 
-    The UPDATE's state condition makes the claim safe against another worker taking the same job.
+    The UPDATE repeats the condition the SELECT found the job by, so two workers never both take it.
     """
+    stale = naive_utc(now - lease)
+    available = or_(jobs.c.state == QUEUED, and_(jobs.c.state == RUNNING, jobs.c.heartbeat_at < stale))
     while True:
         found = connection.execute(
-            select(jobs.c.id).where(jobs.c.state == QUEUED).order_by(jobs.c.id).limit(1)
-        ).scalar()
+            select(jobs.c.id, jobs.c.state, jobs.c.worker).where(available).order_by(jobs.c.id).limit(1)
+        ).first()
         if found is None:
             return None
         stamp = naive_utc(now)
         claimed = connection.execute(
             update(jobs)
-            .where(jobs.c.id == found, jobs.c.state == QUEUED)
+            .where(jobs.c.id == found.id, available)
             .values(state=RUNNING, worker=worker, started_at=stamp, heartbeat_at=stamp)
         )
         if claimed.rowcount == 1:
-            job = get_job(connection, int(found))
+            job = get_job(connection, int(found.id))
             assert job is not None
-            return job
+            return Claim(job, taken_over_from=found.worker if found.state == RUNNING else None)
 
 
-def report_progress(connection: Connection, job_id: int, *, progress: float, now: datetime) -> None:
-    """A running job's progress, from 0 to 1."""
-    connection.execute(
+def renew_lease(connection: Connection, job_id: int, *, worker: str, now: datetime) -> bool:
+    """Keep `worker`'s lease on a running job; False when it has lost it (another process took it over)."""
+    renewed = connection.execute(
         update(jobs)
-        .where(jobs.c.id == job_id)
+        .where(jobs.c.id == job_id, jobs.c.worker == worker, jobs.c.state == RUNNING)
+        .values(heartbeat_at=naive_utc(now))
+    )
+    return renewed.rowcount == 1
+
+
+def report_progress(
+    connection: Connection, job_id: int, *, worker: str, progress: float, now: datetime
+) -> bool:
+    """A running job's progress, from 0 to 1, if `worker` still holds it (else False)."""
+    reported = connection.execute(
+        update(jobs)
+        .where(jobs.c.id == job_id, jobs.c.worker == worker, jobs.c.state == RUNNING)
         .values(progress=min(max(progress, 0.0), 1.0), heartbeat_at=naive_utc(now))
     )
+    return reported.rowcount == 1
+
+
+def release_job(connection: Connection, job_id: int, *, worker: str) -> bool:
+    """Put a job `worker` holds back in the queue (its process is stopping): another process runs it."""
+    released = connection.execute(
+        update(jobs)
+        .where(jobs.c.id == job_id, jobs.c.worker == worker, jobs.c.state == RUNNING)
+        .values(state=QUEUED, worker=None, heartbeat_at=None)
+    )
+    return released.rowcount == 1
 
 
 def finish_job(
     connection: Connection,
     job_id: int,
     *,
+    worker: str,
     result: dict[str, Any] | None = None,
     error: str | None = None,
     now: datetime,
-) -> None:
-    """Close a job: succeeded with its result, or failed with why."""
+) -> bool:
+    """Close a job `worker` holds: succeeded with its result, or failed with why. False when another
+    process took it over meanwhile: its outcome is that process's to record, so a job ends once."""
     stamp = naive_utc(now)
     values: dict[str, Any] = {"finished_at": stamp, "heartbeat_at": stamp}
     if error is None:
         values.update(state=SUCCEEDED, progress=1.0, result=json.dumps(result or {}, sort_keys=True))
     else:
         values.update(state=FAILED, error=error)
-    connection.execute(update(jobs).where(jobs.c.id == job_id).values(**values))
+    finished = connection.execute(
+        update(jobs)
+        .where(jobs.c.id == job_id, jobs.c.worker == worker, jobs.c.state == RUNNING)
+        .values(**values)
+    )
+    return finished.rowcount == 1

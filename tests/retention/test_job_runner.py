@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +13,7 @@ import pytest
 from sqlalchemy import Engine
 
 from retention.config import Settings
-from retention.job_runner import STOPPED_MESSAGE, JobRunner
+from retention.job_runner import JobRunner
 from retention.runtime import Runtime, build_runtime
 from retention.services import jobs as job_service
 from retention.services.jobs import JobKind, JobState
@@ -39,6 +40,9 @@ def _wait(engine: Engine, job_id: int, timeout: float = 30.0) -> job_service.Job
     raise AssertionError(f"job {job_id} did not finish")
 
 
+LEASE = timedelta(seconds=30)
+
+
 def test_asking_twice_while_queued_queues_once(engine: Engine) -> None:
     first = job_service.request_rescore(engine=engine, requested_by="a")
     again = job_service.request_rescore(engine=engine, requested_by="b")
@@ -55,9 +59,12 @@ def test_workers_claim_the_oldest_queued_job_once(engine: Engine) -> None:
     newer = job_service.request_training(engine=engine, requested_by="a", trees=50, activate=True)
 
     with engine.begin() as connection:
-        claims = [job_store.claim_next(connection, worker=f"w{i}", now=now_utc()) for i in range(3)]
+        claims = [
+            job_store.claim_next(connection, worker=f"w{i}", now=now_utc(), lease=LEASE) for i in range(3)
+        ]
 
-    assert [c.id if c else None for c in claims] == [older.id, newer.id, None]
+    assert [c.job.id if c else None for c in claims] == [older.id, newer.id, None]
+    assert all(c.taken_over_from is None for c in claims if c)
     assert job_service.get_job(engine=engine, job_id=str(older.id)).state is JobState.RUNNING
 
 
@@ -93,7 +100,31 @@ def test_an_unexpected_fault_is_recorded_without_its_detail(runtime: Runtime) ->
     assert done.error == f"unexpected error; it has been logged with job id {done.id}"
 
 
-def test_a_job_running_at_shutdown_fails_saying_so(runtime: Runtime) -> None:
+def test_a_job_whose_lease_lapsed_is_taken_over_once_and_only_its_new_holder_ends_it(engine: Engine) -> None:
+    job = job_service.request_rescore(engine=engine, requested_by="a")
+    start = now_utc()
+    with engine.begin() as connection:
+        job_store.claim_next(connection, worker="dead:1", now=start, lease=LEASE)
+        early = job_store.claim_next(connection, worker="live:2", now=start + LEASE / 2, lease=LEASE)
+        late = job_store.claim_next(connection, worker="live:2", now=start + LEASE * 2, lease=LEASE)
+        again = job_store.claim_next(connection, worker="live:3", now=start + LEASE * 2, lease=LEASE)
+        dead_ends = job_store.finish_job(
+            connection, job.id, worker="dead:1", result={}, now=start + LEASE * 3
+        )
+        dead_renews = job_store.renew_lease(connection, job.id, worker="dead:1", now=start + LEASE * 3)
+        live_ends = job_store.finish_job(
+            connection, job.id, worker="live:2", result={"n": 1}, now=start + LEASE * 3
+        )
+
+    assert early is None, "a lease still fresh is not taken"
+    assert late is not None and late.job.id == job.id and late.taken_over_from == "dead:1"
+    assert again is None, "a job taken over is taken once"
+    assert (dead_ends, dead_renews, live_ends) == (False, False, True)
+    done = job_service.get_job(engine=engine, job_id=str(job.id))
+    assert done.state is JobState.SUCCEEDED and done.result == {"n": 1}
+
+
+def test_a_job_running_at_shutdown_goes_back_to_the_queue_for_another_process(runtime: Runtime) -> None:
     runner = JobRunner(runtime)
     started = threading.Event()
 
@@ -111,5 +142,5 @@ def test_a_job_running_at_shutdown_fails_saying_so(runtime: Runtime) -> None:
     runner.stop()
 
     done = job_service.get_job(engine=runtime.engine, job_id=str(job.id))
-    assert done.state is JobState.FAILED and done.error == STOPPED_MESSAGE
+    assert done.state is JobState.QUEUED and done.error is None and done.finished_at is None
     assert done.progress == 0.5
