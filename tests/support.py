@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
+import re
 import secrets
 import socket
 import subprocess
@@ -92,14 +93,22 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-@contextlib.contextmanager
-def served_app(
-    database_url: str, model_dir: Path, *, workers: int = 1, log: Path | None = None, **settings: str
-) -> Iterator[str]:
-    """`retention serve`, as a user runs it, in its own process(es); yields its base URL; stderr into `log`.
+@dataclass(frozen=True)
+class Served:
+    """A running `retention serve`: its base URL, its process and where its stderr goes."""
 
-    Without `log` the server's stderr goes to a temporary file (a pipe nobody reads would fill up with
-    request lines and stall the server).
+    base: str
+    process: subprocess.Popen[bytes]
+    log: Path
+
+
+@contextlib.contextmanager
+def serving(
+    database_url: str, model_dir: Path, *, log: Path, workers: int = 1, **settings: str
+) -> Iterator[Served]:
+    """`retention serve`, as a user runs it, in its own process(es), its stderr (the log) into `log`.
+
+    A file, not a pipe: a pipe nobody reads would fill up with request lines and stall the server.
     """
     port = _free_port()
     env = {
@@ -110,20 +119,43 @@ def served_app(
     }
     command = [sys.executable, "-m", "retention", "serve", "--host", "127.0.0.1", "--port", str(port)]
     command += ["--workers", str(workers)]
-    with contextlib.ExitStack() as stack:
-        errors = stack.enter_context(log.open("w+b") if log is not None else tempfile.TemporaryFile())
+    with log.open("w+b") as errors:
         server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=errors)
         base = f"http://127.0.0.1:{port}"
         try:
             _wait_until_up(base, server, errors)
-            yield base
+            yield Served(base, server, log)
         finally:
-            server.terminate()
+            if server.poll() is None:
+                server.terminate()
             try:
                 server.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 server.kill()
                 server.wait(timeout=10)
+
+
+@contextlib.contextmanager
+def served_app(
+    database_url: str, model_dir: Path, *, workers: int = 1, log: Path | None = None, **settings: str
+) -> Iterator[str]:
+    """`serving`, yielding only its base URL; the log goes to `log` or a temporary folder."""
+    with contextlib.ExitStack() as stack:
+        if log is None:
+            log = Path(stack.enter_context(tempfile.TemporaryDirectory())) / "server.log"
+        yield stack.enter_context(serving(database_url, model_dir, log=log, workers=workers, **settings)).base
+
+
+_REQUEST_LINE = re.compile(r"\[pid=(\d+) req=(\S+) ")
+
+
+def pids_by_request(log: Path) -> dict[str, int]:
+    """The pid of the worker that answered each request id, read from a server's request lines."""
+    return {
+        match.group(2): int(match.group(1))
+        for line in log.read_text(errors="replace").splitlines()
+        if " retention.request " in line and (match := _REQUEST_LINE.search(line))
+    }
 
 
 def _wait_until_up(base: str, server: subprocess.Popen[bytes], errors: IO[bytes]) -> None:

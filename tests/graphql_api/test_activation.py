@@ -30,7 +30,7 @@ from retention.storage import models as model_store
 from retention.storage.customers import now_utc
 from tests.factories import POLICY, SMALL_SEARCH
 from tests.graphql_api.conftest import bearer, make_key
-from tests.support import ScoredDatabase, scored_database, served_app
+from tests.support import ScoredDatabase, pids_by_request, scored_database, served_app, serving
 
 MODEL = "{ model { version } }"
 SWITCH_DEADLINE_SECONDS = 10
@@ -78,9 +78,9 @@ def _activate_elsewhere(database: ScoredDatabase, version: str) -> None:
         model_store.record_activation(connection, model_version=version, now=now_utc())
 
 
-def _served_version(base: str, key: str) -> str:
+def _served_version(base: str, key: str, request_id: str | None = None) -> str:
     # A new connection each time, so the kernel spreads requests over both workers.
-    headers = {"Connection": "close", **bearer(key)}
+    headers = {"Connection": "close", **bearer(key), **({"X-Request-ID": request_id} if request_id else {})}
     answer = httpx.post(f"{base}/graphql", json={"query": MODEL}, headers=headers, timeout=10)
     version: str = answer.json()["data"]["model"]["version"]
     return version
@@ -107,23 +107,35 @@ def test_training_records_the_digests_features_and_base_value_a_load_trusts(data
     assert record.base_value == pytest.approx(database.load_model().explainer.base_value, abs=1e-15)
 
 
-def test_activation_switches_a_two_worker_server_within_ten_seconds(database: ScoredDatabase) -> None:
+def test_activation_switches_a_two_worker_server_within_ten_seconds(
+    database: ScoredDatabase, tmp_path: Path
+) -> None:
     newer = _another_version(database)
     key = make_key(database.engine)
-    with served_app(database.url, database.model_dir, workers=2) as base:
-        assert _versions_for(base, key, 1.0) == {database.model_version}
+    answers: list[tuple[float, str, str]] = []  # (seconds after the activation, request id, version)
+    with serving(database.url, database.model_dir, log=tmp_path / "server.log", workers=2) as served:
+        assert _versions_for(served.base, key, 1.0) == {database.model_version}
 
         activate_version(engine=database.engine, registry=ModelRegistry(database.model_dir), version=newer)
         activated = last_old = time.monotonic()
         # Poll until the new version has answered alone for 3 s (or give up after 30 s).
         while time.monotonic() - last_old < 3.0 and time.monotonic() - activated < 30:
-            if _served_version(base, key) != newer:
+            request_id = f"switch-{len(answers)}"
+            version = _served_version(served.base, key, request_id)
+            answers.append((time.monotonic() - activated, request_id, version))
+            if version != newer:
                 last_old = time.monotonic()
             time.sleep(0.05)
+        time.sleep(0.5)
+        answered_by = pids_by_request(served.log)
 
     assert last_old - activated <= SWITCH_DEADLINE_SECONDS, (
         f"old version served {last_old - activated:.1f} s on"
     )
+    # Both workers answered with the new version once switched: neither was left on the old one.
+    switched = {answered_by[rid] for after, rid, version in answers if version == newer}
+    assert len({answered_by[rid] for _, rid, _ in answers}) == 2, "both workers must have answered"
+    assert len(switched) == 2, f"a worker never served {newer}"
 
 
 def test_a_running_server_never_runs_a_tampered_activated_artifact_and_keeps_its_model(
