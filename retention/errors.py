@@ -35,3 +35,9 @@ class ModelIntegrityError(RetentionError):
     """An artifact whose checksum or library versions do not match its manifest."""
 
     code = "MODEL_INTEGRITY"
+
+
+class StorageFull(RetentionError):
+    """A file could not be written: the disk (or the folder's quota) is full, or it is not writable."""
+
+    code = "UNAVAILABLE"

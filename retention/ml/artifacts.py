@@ -14,6 +14,7 @@ import json
 import os
 import platform
 import re
+import shutil
 import tempfile
 import warnings
 from dataclasses import asdict, dataclass, field
@@ -26,12 +27,13 @@ from pydantic import TypeAdapter, ValidationError
 from sklearn.exceptions import InconsistentVersionWarning
 from sklearn.pipeline import Pipeline
 
-from retention.errors import ModelIntegrityError, NotFound
+from retention.errors import ModelIntegrityError, NotFound, StorageFull
 from retention.features import FEATURE_NAMES
 from retention.records import Driver
 
 ARTIFACT_NAME = "model.joblib"
 ONNX_NAME = "model.onnx"
+STAGING_PREFIX = ".staging-"  # a version being written; never listed, removed if the write fails
 MANIFEST_NAME = "manifest.json"
 # Unpickling runs code and ONNX graphs need their runtime: these must match exactly, or the artifact is
 # refused before it is opened.
@@ -107,9 +109,31 @@ def sha256_of(path: Path) -> str:
 
 def save_artifact(model_dir: Path, pipeline: Pipeline, onnx_graph: bytes, manifest: Manifest) -> Manifest:
     """Write the artifacts and their manifest into a new version folder; returns the manifest as saved."""
-    model_dir.mkdir(parents=True, exist_ok=True)
-    # Build in a temporary folder and rename, so a crash never leaves a half-written version.
-    staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=model_dir))
+    try:
+        model_dir.mkdir(parents=True, exist_ok=True)
+        # Build in a temporary folder and rename, so a crash never leaves a half-written version, and a
+        # failed write (a full disk) leaves nothing at all.
+        staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=model_dir))
+    except OSError as exc:
+        raise _not_written(exc) from exc
+    try:
+        return _fill(staging, model_dir, pipeline, onnx_graph, manifest)
+    except OSError as exc:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise _not_written(exc) from exc
+
+
+def _not_written(error: OSError) -> StorageFull:
+    reason = os.strerror(error.errno) if error.errno else type(error).__name__
+    return StorageFull(
+        f"the model version could not be written to the model folder ({reason}); nothing was kept and "
+        "the active model is unchanged: free space there (RETENTION_MODEL_DIR) and train again"
+    )
+
+
+def _fill(
+    staging: Path, model_dir: Path, pipeline: Pipeline, onnx_graph: bytes, manifest: Manifest
+) -> Manifest:
     joblib.dump(pipeline, staging / ARTIFACT_NAME, compress=3)
     (staging / ONNX_NAME).write_bytes(onnx_graph)
     digest = sha256_of(staging / ARTIFACT_NAME)
@@ -123,6 +147,9 @@ def save_artifact(model_dir: Path, pipeline: Pipeline, onnx_graph: bytes, manife
         }
     )
     (staging / MANIFEST_NAME).write_text(final.to_json(), encoding="utf-8")
+    for name in (ARTIFACT_NAME, ONNX_NAME, MANIFEST_NAME):  # on disk before the rename makes them a version
+        with (staging / name).open("rb") as written:
+            os.fsync(written.fileno())
     os.replace(staging, model_dir / version)
     return final
 
