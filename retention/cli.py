@@ -337,6 +337,7 @@ def _serve(settings: Settings, host: str, port: int, workers: int) -> None:
         # The app configures logging in every worker (retention.logs) and writes its own request line.
         log_config=None,
         access_log=False,
+        timeout_graceful_shutdown=int(settings.shutdown_grace_seconds),
     )
 
 

@@ -46,6 +46,13 @@ class Settings(BaseSettings):
         description="A running job's process renews its lease every third of this; a job not renewed for "
         "this long is taken over by another process (its own died).",
     )
+    shutdown_grace_seconds: float = Field(
+        20.0,
+        ge=1,
+        le=300,
+        description="On SIGTERM a server stops taking connections and lets requests in flight finish for "
+        "at most this long.",
+    )
     log_level: str = Field("INFO", description="Python logging level.")
     metrics_bind: str | None = Field(
         None,
