@@ -16,6 +16,7 @@ from collections.abc import Callable
 from sqlalchemy import Engine
 
 from retention.storage import rate_limits as store
+from retention.storage.deadlocks import retry_on_deadlock
 
 # Old minutes are deleted at most this often per process.
 FORGET_EVERY_SECONDS = 60.0
@@ -35,14 +36,17 @@ class SharedRateLimiter:
         """None when the request may go ahead, else the seconds to wait (blocking: call from a thread)."""
         now = self._clock()
         minute, into = divmod(now, 60.0)
-        with self._engine.begin() as connection:
-            current, previous = store.take(connection, caller[:64], int(minute))
-            estimate = current + previous * (1.0 - into / 60.0)
-            if estimate <= self._limit:
-                wait = None
-            else:
+
+        def count() -> float | None:
+            with self._engine.begin() as connection:
+                current, previous = store.take(connection, caller[:64], int(minute))
+                if current + previous * (1.0 - into / 60.0) <= self._limit:
+                    return None
                 store.give_back(connection, caller[:64], int(minute))
-                wait = _wait(current, previous, into, self._limit)
+                return _wait(current, previous, into, self._limit)
+
+        # Two first requests of a minute inserting the same new row can deadlock on InnoDB.
+        wait = retry_on_deadlock(count, what="a rate-limit count")
         self._forget_old(int(minute))
         return wait
 

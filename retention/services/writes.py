@@ -12,9 +12,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import numpy as np
-from sqlalchemy import Connection, Engine, delete, select
+from sqlalchemy import Connection, Engine, Row, delete, select
 
 from retention import features
 from retention.errors import InvalidInput, NotFound
@@ -27,7 +28,8 @@ from retention.services.scoring import scored_batch
 from retention.storage import runs as run_store
 from retention.storage.changes import note_change
 from retention.storage.customers import now_utc, to_customer, upsert_profiles
-from retention.storage.scores import write_snapshots
+from retention.storage.deadlocks import retry_on_deadlock
+from retention.storage.scores import copy_latest, insert_snapshots
 from retention.storage.scoring_rows import FeatureChunk
 from retention.storage.tables import customers as customers_table
 
@@ -96,21 +98,27 @@ def upsert_customers(
     now = now_utc()
     # Rows in key order: two batches that share customers then lock them in the same order (no deadlock).
     valid = sorted(valid, key=lambda row: str(row["customer_id"]))
-    with engine.begin() as connection:
-        upsert_profiles(connection, valid, now=now)
-        pks = dict(
-            connection.execute(
-                select(customers_table.c.customer_id, customers_table.c.id).where(
-                    customers_table.c.customer_id.in_(ids)
-                )
+
+    def store() -> Sequence[Row[Any]]:
+        with engine.begin() as connection:
+            upsert_profiles(connection, valid, now=now)
+            pks = dict(
+                connection.execute(
+                    select(customers_table.c.customer_id, customers_table.c.id).where(
+                        customers_table.c.customer_id.in_(ids)
+                    )
+                ).all()
+            )
+            if model is not None:
+                keys = [int(pks[str(row["customer_id"])]) for row in valid]
+                _rescore(connection, model, policy, valid, keys, now)
+            return connection.execute(
+                select(customers_table).where(customers_table.c.customer_id.in_(ids))
             ).all()
-        )
-        if model is not None:
-            keys = [int(pks[str(row["customer_id"])]) for row in valid]
-            _rescore(connection, model, policy, valid, keys, now)
-        stored = connection.execute(
-            select(customers_table).where(customers_table.c.customer_id.in_(ids))
-        ).all()
+
+    # Concurrent writers of overlapping batches can still meet in a deadlock InnoDB resolves by rolling one
+    # back whole: that one runs again instead of failing its client.
+    stored = retry_on_deadlock(store, what="a customer write")
     by_id = {row._mapping["customer_id"]: to_customer(row) for row in stored}
     return UpsertOutcome(customers=[by_id[i] for i in ids], problems=[])
 
@@ -126,7 +134,10 @@ def _rescore(
     chunk = FeatureChunk(customer_pks=np.asarray(pks, dtype=np.int64), matrix=matrix_from_profiles(rows))
     batch = scored_batch(chunk, model, policy)
     run_id = run_store.start_run(connection, model_version=model.version, kind=API_RUN_KIND, now=now)
-    write_snapshots(connection, batch, run_id=run_id, model_version=model.version, scored_at=now)
+    # The run is this transaction's alone: copy by run, not by an id range that would take in (and wait
+    # on) rows concurrent writers are inserting.
+    insert_snapshots(connection, batch, run_id=run_id, model_version=model.version, scored_at=now)
+    copy_latest(connection, run_id)
     run_store.finish_run(
         connection, run_id, state=run_store.SUCCEEDED, customers_scored=len(pks), now=now_utc()
     )

@@ -133,22 +133,20 @@ def copy_latest(
     connection: Connection,
     run_id: int,
     *,
-    after_id: int = 0,
+    after_id: int | None = None,
     through_id: int | None = None,
     only_newer: bool = False,
 ) -> None:
-    """Copy the run's snapshots with ids in (after_id, through_id] onto their customers' rows.
+    """Copy the run's snapshots (those with ids in (after_id, through_id] when given) onto their customers.
 
     One set-based UPDATE … JOIN: per-row UPDATEs would cost a round trip each. The upper bound keeps the
     statement off rows another connection is still inserting for the same run. `only_newer` leaves a
     customer whose row already holds this snapshot or a later one, or whose profile changed after it,
     as it is (repairing a run that was stopped between storing a chunk and copying it).
     """
-    conditions = [
-        customers.c.id == risk_scores.c.customer_pk,
-        risk_scores.c.id > after_id,
-        risk_scores.c.run_id == run_id,
-    ]
+    conditions = [customers.c.id == risk_scores.c.customer_pk, risk_scores.c.run_id == run_id]
+    if after_id is not None:
+        conditions.append(risk_scores.c.id > after_id)
     if through_id is not None:
         conditions.append(risk_scores.c.id <= through_id)
     if only_newer:
