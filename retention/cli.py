@@ -52,6 +52,13 @@ app.add_typer(user_app, name="user")
 log = logging.getLogger("retention")
 
 
+@app.callback()
+def _logging() -> None:
+    # Commands print their own outcome; the log carries warnings and errors (`serve` switches to its
+    # configured level and format).
+    configure_logging("WARNING", "text", concise=True)
+
+
 def _settings() -> Settings:
     try:
         settings = Settings()
@@ -387,8 +394,6 @@ def _database_url() -> str | None:
 
 def main() -> None:
     """Entry point: run the CLI, turning every failure into one or two lines and an exit code."""
-    # Commands print their own outcome; the log carries warnings and errors (the server logs at its level).
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
         app()
     except Exception as exc:  # the edge: each failure is translated once, with no traceback

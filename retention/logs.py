@@ -31,6 +31,7 @@ _JSON_FIELDS = (
     "%(asctime)s %(levelname)s %(name)s %(process)d %(request_id)s %(operation)s %(principal)s %(message)s"
 )
 _DATE = "%Y-%m-%dT%H:%M:%S%z"
+_CONCISE = "%(levelname)s %(name)s: %(message)s"
 # Chatty at INFO or below and never ours to report: per-statement SQL, per-file Dash asset serving.
 _QUIETER = {"sqlalchemy": logging.WARNING, "werkzeug": logging.WARNING, "multipart": logging.WARNING}
 
@@ -73,18 +74,19 @@ class _RequestFields(logging.Filter):
         return True
 
 
-def configure_logging(level: str = "INFO", log_format: LogFormat = "text") -> None:
+def configure_logging(level: str = "INFO", log_format: LogFormat = "text", *, concise: bool = False) -> None:
     """Route every logger (ours, uvicorn's, libraries') to one stderr handler in `log_format` at `level`.
 
-    Called again (each app a process builds, the CLI before serving) it replaces its own handler and a
-    plain stderr one `basicConfig` left, and leaves any other handler (a test's capture) alone.
+    `concise` is the CLI's: level, logger and message, for a person at a terminal. Called again (each app a
+    process builds, the CLI before serving) it replaces its own handler and a plain stderr one
+    `basicConfig` left, and leaves any other handler (a test's capture) alone.
     """
     root = logging.getLogger()
     for handler in list(root.handlers):
         if isinstance(handler, _StderrHandler) or type(handler) is logging.StreamHandler:
             root.removeHandler(handler)
     handler = _StderrHandler()
-    handler.setFormatter(_formatter(log_format))
+    handler.setFormatter(logging.Formatter(_CONCISE) if concise else _formatter(log_format))
     handler.addFilter(_RequestFields())
     root.addHandler(handler)
     root.setLevel(level)

@@ -13,6 +13,7 @@ import uuid
 from pathlib import Path
 
 import httpx
+from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import select
 
 from retention.access import Scope
@@ -121,3 +122,44 @@ def test_a_job_whose_process_is_killed_is_taken_over_and_finishes_once(
     takeovers = [line for line in heir_log.splitlines() if f"job {job_id} (train) taken over from" in line]
     assert len(takeovers) == 1 and first_worker in takeovers[0]
     assert heir_log.count(f"job {job_id} (train) succeeded") == 1
+
+
+def test_metrics_add_up_every_workers_requests_on_both_listeners(
+    scored_database: ScoredDatabase, tmp_path: Path
+) -> None:
+    reader, admin = make_key(scored_database.engine), make_key(scored_database.engine, Scope.ADMIN)
+    settings = scored_database.settings()
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        metrics_port = probe.getsockname()[1]
+    operation = f"Counted{uuid.uuid4().hex[:8]}"
+    sent = [f"m-{i}" for i in range(40)]
+    with serving(
+        settings.database_url,
+        settings.model_dir,
+        log=tmp_path / "server.log",
+        workers=2,
+        metrics_bind=f"127.0.0.1:{metrics_port}",
+    ) as served:
+
+        def ask(request_id: str) -> int:
+            body = {"query": f"query {operation} {{ features {{ name }} }}"}
+            headers = {**bearer(reader), "X-Request-ID": request_id}
+            return httpx.post(f"{served.base}/graphql", json=body, headers=headers, timeout=30).status_code
+
+        with concurrent.futures.ThreadPoolExecutor(6) as pool:
+            assert set(pool.map(ask, sent)) == {200}
+        on_api_port = httpx.get(f"{served.base}/metrics", headers=bearer(admin), timeout=10).text
+        keyless = httpx.get(f"http://127.0.0.1:{metrics_port}/metrics", timeout=10).text
+        time.sleep(0.5)
+        answered_by = pids_by_request(served.log)
+
+    assert len({answered_by[rid] for rid in sent}) == 2, "both workers must have answered"
+    for text in (on_api_port, keyless):
+        counted = {
+            tuple(sorted(sample.labels.items())): sample.value
+            for family in text_string_to_metric_families(text)
+            for sample in family.samples
+            if sample.name == "retention_graphql_requests_total"
+        }
+        assert counted[(("code", "OK"), ("operation", operation))] == len(sent)
