@@ -2,41 +2,42 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, delete, select, update
+from sqlalchemy import Connection, delete, func, select, update
 from sqlalchemy.dialects import mysql, sqlite
-from sqlalchemy.sql.dml import Insert
 
 from retention.storage.tables import rate_limit_windows as windows
 
 
-def take(connection: Connection, caller: str, minute: int) -> tuple[int, int]:
-    """Count one request of `caller` in `minute`; returns (this minute's count, the minute before's)."""
-    values = {"caller": caller, "window_start": minute, "used": 1}
-    statement: Insert
+def take(connection: Connection, caller: str, minute: int, amount: int = 1) -> int:
+    """Count `amount` requests of `caller` in `minute`, in one statement; returns the minute's count."""
+    values = {"caller": caller, "window_start": minute, "used": amount}
     if connection.dialect.name == "sqlite":
         lite = sqlite.insert(windows).values(values)
-        statement = lite.on_conflict_do_update(
-            index_elements=["caller", "window_start"], set_={"used": windows.c.used + 1}
-        )
-    else:
-        statement = mysql.insert(windows).values(values).on_duplicate_key_update(used=windows.c.used + 1)
-    connection.execute(statement)
-    counts = dict(
-        connection.execute(
-            select(windows.c.window_start, windows.c.used).where(
-                windows.c.caller == caller, windows.c.window_start.in_((minute - 1, minute))
-            )
-        ).all()
-    )
-    return int(counts.get(minute, 0)), int(counts.get(minute - 1, 0))
+        counted = lite.on_conflict_do_update(
+            index_elements=["caller", "window_start"], set_={"used": windows.c.used + amount}
+        ).returning(windows.c.used)
+        return int(connection.execute(counted).scalar_one())
+    # LAST_INSERT_ID(expr) hands the updated count back in the statement's own answer (no second read).
+    bumped = func.last_insert_id(windows.c.used + amount)
+    statement = mysql.insert(windows).values(values).on_duplicate_key_update(used=bumped)
+    new_count = connection.execute(statement).lastrowid
+    return int(new_count) if new_count else amount  # 0: the row was new, and holds `amount`
 
 
-def give_back(connection: Connection, caller: str, minute: int) -> None:
-    """Uncount a request that was refused, so refusals do not use up the allowance."""
+def count_in(connection: Connection, caller: str, minute: int) -> int:
+    """`caller`'s count in `minute` (0 when it made no request then)."""
+    used = connection.execute(
+        select(windows.c.used).where(windows.c.caller == caller, windows.c.window_start == minute)
+    ).scalar()
+    return int(used or 0)
+
+
+def give_back(connection: Connection, caller: str, minute: int, amount: int = 1) -> None:
+    """Uncount requests that were refused, so refusals do not use up the allowance."""
     connection.execute(
         update(windows)
-        .where(windows.c.caller == caller, windows.c.window_start == minute, windows.c.used > 0)
-        .values(used=windows.c.used - 1)
+        .where(windows.c.caller == caller, windows.c.window_start == minute, windows.c.used >= amount)
+        .values(used=windows.c.used - amount)
     )
 
 

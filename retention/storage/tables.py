@@ -253,9 +253,16 @@ users = _innodb_table(
 
 
 # --- Rate limits shared by every process and host (issue 12): requests each caller made in each minute.
-rate_limit_windows = _innodb_table(
+# MEMORY on MySQL/MariaDB: a count per request must not wait for a durable commit (InnoDB's redo flush
+# held the caller's row lock for it, serialising one key's requests), and losing the counts of the last
+# minute or two in a database restart costs nothing.
+rate_limit_windows = Table(
     "rate_limit_windows",
+    metadata,
     Column("caller", String(64), primary_key=True),
     Column("window_start", BigInteger(), primary_key=True, autoincrement=False),  # Unix minute
     Column("used", Integer(), nullable=False),
+    mysql_engine="MEMORY",
+    mysql_charset="utf8mb4",
+    mysql_collate="utf8mb4_unicode_ci",
 )

@@ -78,3 +78,26 @@ def test_old_minutes_are_forgotten(engine: Engine, monkeypatch: pytest.MonkeyPat
     with engine.connect() as connection:
         minutes = connection.execute(select(rate_limit_windows.c.window_start)).scalars().all()
     assert minutes == [int(now[0] // 60)]
+
+
+def test_processes_counting_in_blocks_allow_the_limit_less_at_most_a_block_each(
+    engine: Engine, database_url: str
+) -> None:
+    other_engine = make_engine(database_url)
+    try:
+        now = [START + 5]
+        here = _limiter(engine, now, per_minute=600)
+        there = _limiter(other_engine, now, per_minute=600)
+        assert here._block == 3, "1/200 of the limit"
+        answers = [(here if i % 3 else there).acquire("key:crm") for i in range(1000)]
+        with engine.connect() as connection:
+            counted = connection.execute(select(func.sum(rate_limit_windows.c.used))).scalar_one()
+    finally:
+        other_engine.dispose()
+
+    allowed = answers.count(None)
+    assert 600 - 2 * 3 <= allowed <= 600
+    assert allowed <= counted <= 600, (
+        "what was counted covers every allowed request and no more than the limit"
+    )
+    assert all(wait is not None for wait in answers[allowed + 2 * 3 :])
