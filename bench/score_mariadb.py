@@ -22,6 +22,7 @@ Targets: <= 45 s and <= 600 MB for 1,000,000 customers (issue 9).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import signal
@@ -31,6 +32,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -103,6 +105,19 @@ def flush_dirty_pages(server: URL) -> None:
             time.sleep(0.2)
     finally:
         _sql(server, f"SET GLOBAL innodb_max_dirty_pages_pct = {float(was)}")
+
+
+@contextlib.contextmanager
+def _buffer_pool(server: URL, megabytes: int | None, was: int) -> Iterator[None]:
+    """The server's InnoDB buffer pool at `megabytes` while measuring (resized online), then as it was."""
+    if megabytes is None:
+        yield
+        return
+    _sql(server, f"SET GLOBAL innodb_buffer_pool_size = {int(megabytes) * 2**20}")
+    try:
+        yield
+    finally:
+        _sql(server, f"SET GLOBAL innodb_buffer_pool_size = {was}")
 
 
 def _database_exists(server: URL, name: str) -> bool:
@@ -201,6 +216,13 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
         default=None,
         help="keep the training database under this name; reused (with --model-dir) when it exists",
     )
+    parser.add_argument(
+        "--buffer-pool-mb",
+        type=int,
+        default=None,
+        help="resize MariaDB's InnoDB buffer pool to this for the runs (restored after), e.g. 2048 as "
+        "docs/deploy.md advises for 1,000,000 customers",
+    )
     parser.add_argument("--lock", type=Path, default=None, help="hold this flock file while measuring only")
     parser.add_argument(
         "--keep",
@@ -274,7 +296,9 @@ def main(argv: list[str] | None = None) -> int:
         _copy_version_record(train_url, url, version)
         _retention(bench_env, "models", "activate", version)
         figures, load = [], os.getloadavg()[0]
-        with held(args.lock):
+        pool_was = int(_sql(server, "SELECT @@innodb_buffer_pool_size")[0][0])
+        with held(args.lock), _buffer_pool(server, args.buffer_pool_mb, pool_was):
+            pool = int(_sql(server, "SELECT @@innodb_buffer_pool_size")[0][0]) // 2**20
             for _ in range(args.runs):
                 reset(url, server)
                 figures.append(timed_process([RETENTION, "score"], bench_env))
@@ -298,7 +322,6 @@ def main(argv: list[str] | None = None) -> int:
     wall = statistics.median(f[0] for f in figures)
     peak = statistics.median(f[1] for f in figures)
     params = ", ".join(f"{k}={v}" for k, v in manifest.params.items())
-    pool = int(_sql(server, "SELECT @@innodb_buffer_pool_size")[0][0]) // 2**20
     header = [
         f"machine             {os.cpu_count()} cores (shared), load average {load:.1f} before the runs; "
         f"MariaDB buffer pool {pool} MB",

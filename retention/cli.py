@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 import sys
 import tempfile
 from importlib.resources import as_file, files
@@ -20,8 +19,9 @@ from retention.cli_errors import (
     EXIT_INPUT_OR_STATE,
     consequence_of,
     describe_failure,
-    valid_database_url,
 )
+from retention.cli_serve import run_server, serve
+from retention.cli_settings import load_settings
 from retention.cli_users import user_app
 from retention.config import Settings
 from retention.importing.load import import_csv
@@ -33,8 +33,6 @@ from retention.storage.engine import make_engine
 # The model side (scikit-learn, ONNX, numpy: ~2.5 s and ~100 MB to import) is imported by the commands
 # that use it, so `retention seed --no-score` and `db upgrade` do not pay for it.
 if TYPE_CHECKING:
-    from sqlalchemy import Engine
-
     from retention.runtime import Runtime
 
 app = typer.Typer(
@@ -49,6 +47,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(models_app, name="models")
 app.add_typer(apikey_app, name="apikey")
 app.add_typer(user_app, name="user")
+app.command()(serve)
 log = logging.getLogger("retention")
 
 
@@ -59,34 +58,10 @@ def _logging() -> None:
     configure_logging("WARNING", "text", concise=True)
 
 
-def _settings() -> Settings:
-    try:
-        settings = Settings()
-    except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(map(str, e['loc'])) or 'settings'}: {e['msg']}" for e in exc.errors()
-        )
-        typer.secho(f"configuration error: {problems}", fg="red", err=True)
-        raise typer.Exit(EXIT_CONFIGURATION) from exc
-    if not valid_database_url(settings.database_url):
-        # The parser's text could quote part of the URL (a password among it): name the variable only.
-        typer.secho(
-            "configuration error: RETENTION_DATABASE_URL is not a valid URL (check the host, the port"
-            " and that special characters in the password are %-encoded)",
-            fg="red",
-            err=True,
-        )
-        raise typer.Exit(EXIT_CONFIGURATION)
-    if settings.log_level == "DEBUG":
-        # Ours only: SQLAlchemy's own loggers at DEBUG would write every statement and its parameters.
-        log.setLevel(logging.DEBUG)
-    return settings
-
-
 def _runtime() -> Runtime:
     from retention.runtime import build_runtime
 
-    runtime = build_runtime(_settings())
+    runtime = build_runtime(load_settings())
     migrate.upgrade(runtime.engine)
     return runtime
 
@@ -94,7 +69,7 @@ def _runtime() -> Runtime:
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Create or migrate the database schema to the latest version."""
-    engine = make_engine(_settings().database_url)
+    engine = make_engine(load_settings().database_url)
     migrate.upgrade(engine)
     typer.echo(f"database at revision {migrate.current_revision(engine)}")
 
@@ -124,7 +99,7 @@ def seed(
     """Import customers: the bundled seeds by default, a CSV file, or N generated profiles."""
     if csv is not None and generate is not None:
         raise typer.BadParameter("give --csv or --generate, not both")
-    settings = _settings()
+    settings = load_settings()
     engine = make_engine(settings.database_url)  # the import needs no model: see _score_if_model
     migrate.upgrade(engine)
     chunk_size = settings.import_chunk_size
@@ -235,7 +210,7 @@ def predict(
             f"error (USAGE): --output {target} is the input file; write the scores elsewhere.", err=True
         )
         raise typer.Exit(EXIT_CONFIGURATION)
-    runtime = build_runtime(_settings())
+    runtime = build_runtime(load_settings())
     try:
         if version is not None:
             model = model_service.open_version(
@@ -287,84 +262,6 @@ def models_activate(version: str) -> None:
 
 
 @app.command()
-def serve(
-    host: Annotated[str | None, typer.Option(help="Interface to bind (RETENTION_HOST).")] = None,
-    port: Annotated[int | None, typer.Option(help="Port (RETENTION_PORT).")] = None,
-    workers: Annotated[int | None, typer.Option(help="Worker processes (RETENTION_WORKERS).")] = None,
-    migrate_schema: Annotated[
-        bool,
-        typer.Option(
-            "--migrate/--no-migrate",
-            help="Bring the database schema up to date first (else a schema behind the code is refused; "
-            "with several hosts, migrate once with `retention db upgrade`).",
-        ),
-    ] = False,
-) -> None:
-    """Serve the GraphQL API and the dashboard with uvicorn."""
-    settings = _settings()
-    engine = make_engine(settings.database_url)
-    try:
-        if migrate_schema:
-            migrate.upgrade(engine)
-        _require_current_schema(engine)
-    finally:
-        engine.dispose()
-    _serve(settings, host or settings.host, port or settings.port, workers or settings.workers)
-
-
-def _require_current_schema(engine: Engine) -> None:
-    at, head = migrate.current_revision(engine), migrate.head_revision()
-    if at == head:
-        return
-    if at is not None and not migrate.is_known_revision(at):
-        problem = f"the database is at schema revision {at}, newer than this code knows: upgrade Retention"
-    else:
-        problem = (
-            f"the database schema is at revision {at or 'none (empty)'} but this code needs {head}: "
-            "run `retention db upgrade` (or `retention serve --migrate`)"
-        )
-    typer.secho(f"refusing to serve: {problem}", fg="red", err=True)
-    raise typer.Exit(EXIT_INPUT_OR_STATE)
-
-
-def _serve(settings: Settings, host: str, port: int, workers: int) -> None:
-    import uvicorn
-
-    configure_logging(settings.log_level, settings.log_format)
-    _multiprocess_metrics(settings)
-    typer.echo(f"dashboard: http://{host}:{port}/dashboard/")
-    typer.echo(f"GraphQL:   http://{host}:{port}/graphql  (GraphiQL in a browser)")
-    uvicorn.run(
-        "graphql_api.app:create_app",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        log_level=settings.log_level.lower(),
-        # The app configures logging in every worker (retention.logs) and writes its own request line.
-        log_config=None,
-        access_log=False,
-        timeout_graceful_shutdown=int(settings.shutdown_grace_seconds),
-    )
-
-
-def _multiprocess_metrics(settings: Settings) -> None:
-    # Before any worker imports prometheus-client: it picks multiprocess mode from this variable.
-    folder = settings.metrics_dir or Path(tempfile.mkdtemp(prefix="retention-metrics-"))
-    folder.mkdir(parents=True, exist_ok=True)
-    for stale in folder.glob("*.db"):  # a previous run's samples would be added to this one's
-        stale.unlink()
-    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(folder)
-    if settings.metrics_bind:
-        from retention import metrics
-
-        metrics.start_listener(settings.metrics_bind, make_engine(settings.database_url))
-        typer.echo(
-            f"metrics:   http://{settings.metrics_bind}/metrics  (no key: keep it on a private network)"
-        )
-
-
-@app.command()
 def demo(
     host: Annotated[str | None, typer.Option(help="Interface to bind.")] = None,
     port: Annotated[int | None, typer.Option(help="Port.")] = None,
@@ -382,7 +279,7 @@ def demo(
     print_demo_user(runtime.engine)
     settings = print_demo_key(runtime.engine, runtime.settings)
     runtime.close()
-    _serve(settings, host or settings.host, port or settings.port, 1)
+    run_server(settings, host or settings.host, port or settings.port, 1)
 
 
 def _database_url() -> str | None:
