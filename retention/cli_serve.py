@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from pathlib import Path
 from typing import Annotated
@@ -79,12 +80,20 @@ def run_server(settings: Settings, host: str, port: int, workers: int) -> None:
     )
 
 
+_METRIC_FILE = re.compile(
+    r"(counter|histogram|summary|gauge_(all|liveall|min|livemin|max|livemax|sum|livesum|mostrecent|livemostrecent))_\d+\.db"
+)
+
+
 def _multiprocess_metrics(settings: Settings) -> None:
     # Before any worker imports prometheus-client: it picks multiprocess mode from this variable.
     folder = settings.metrics_dir or Path(tempfile.mkdtemp(prefix="retention-metrics-"))
     folder.mkdir(parents=True, exist_ok=True)
-    for stale in folder.glob("*.db"):  # a previous run's samples would be added to this one's
-        stale.unlink()
+    for stale in folder.glob("*_*.db"):  # a previous run's samples would be added to this one's
+        # Only prometheus-client's own files (counter_123.db, gauge_livesum_123.db, …): the folder may be
+        # shared by mistake with something else, the SQLite database among them.
+        if _METRIC_FILE.fullmatch(stale.name):
+            stale.unlink()
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(folder)
     if settings.metrics_bind:
         from retention import metrics
