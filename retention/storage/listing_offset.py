@@ -82,10 +82,12 @@ def _merged_rows(
     if tiers is None:
         return _merged_by_union(connection, key, where, order, offset, limit)
     rows: list[Any] = []
-    for tier in tiers:
+    for index, tier in enumerate(tiers):
         in_tier = [customers.c.risk_tier == tier]  # a tier is written only with its score
-        if not rows:
-            # Counted only while the offset lies beyond: the tiers after it are never counted.
+        if not rows and index < len(tiers) - 1:
+            # Counted only while the offset may lie beyond: the tiers after it are never counted, and
+            # neither is the last (the offset is in it or past the end), the largest of them as a rule
+            # (counting 767,000 LOW customers took 184 ms, more than walking most offsets in them).
             count = int(
                 connection.execute(select(func.count()).select_from(customers).where(*in_tier)).scalar_one()
             )
