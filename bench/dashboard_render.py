@@ -144,15 +144,21 @@ def deep_scroll(context: Any, url: str, runs: int) -> None:
     drawn: list[float] = []
     for run in range(runs):
         fraction = 0.3 + 0.1 * run  # a new depth each time: nothing kept from the run before
+        deepest = page.evaluate(
+            "() => Math.max(0, ...[...document.querySelectorAll('.ag-center-cols-container .ag-row')]"
+            ".map(r => +r.getAttribute('row-index')))"
+        )
         started = page.evaluate(
             "f => { const v = document.querySelector('.ag-body-viewport'); "
             "v.scrollTop = v.scrollHeight * f; return performance.now(); }",
             fraction,
         )
+        # Rows deeper than any drawn before this drag, with their data: each drag goes deeper than the last.
         finished = page.wait_for_function(
-            "() => { const rows = [...document.querySelectorAll('.ag-center-cols-container .ag-row')]; "
-            "return rows.some(r => +r.getAttribute('row-index') > 1000 && r.innerText.includes('%')) "
+            "seen => { const rows = [...document.querySelectorAll('.ag-center-cols-container .ag-row')]; "
+            "return rows.some(r => +r.getAttribute('row-index') > seen + 1000 && r.innerText.includes('%')) "
             "? performance.now() : null; }",
+            arg=deepest,
             timeout=60_000,
             polling="raf",
         ).json_value()
