@@ -78,7 +78,7 @@ class SharedRateLimiter:
                 if granted < self._block:  # what the limit does not allow goes back at once
                     store.give_back(connection, name, minute, self._block - granted)
             if granted == 0:
-                return _wait(before + 1, previous, into, self._limit)
+                return _wait(before, previous, into, self._limit)
             with self._lock:
                 self._held[name] = (minute, granted - 1)  # this request takes the first
                 self._held.move_to_end(name)
@@ -116,8 +116,9 @@ class SharedRateLimiter:
 
 
 def _wait(current: int, previous: int, into: float, limit: int) -> float:
-    """Seconds until one more request fits, `current` (this one included) held as it is."""
-    if current >= limit:  # only the next minute frees room: then this minute's count weighs in fading
+    """Seconds until one more request fits, given the `current` minute's allowed requests (refused ones are
+    given back, so this is what the minute will hold) and the `previous` minute's."""
+    if current >= limit:  # only the next minute frees room, where `current` fades: c × (1 − t/60) + 1 ≤ limit
         return 60.0 - into + 60.0 * (current + 1 - limit) / max(current, 1)
     # previous × (1 − t/60) must fall to limit − current − 1 (room for this one).
     needed = 60.0 * (1.0 - (limit - current - 1) / previous) if previous else 0.0

@@ -101,3 +101,18 @@ def test_processes_counting_in_blocks_allow_the_limit_less_at_most_a_block_each(
         "what was counted covers every allowed request and no more than the limit"
     )
     assert all(wait is not None for wait in answers[allowed + 2 * 3 :])
+
+
+@pytest.mark.parametrize("into", [0.0, 0.5, 30.0, 59.5])
+def test_the_wait_told_is_when_the_next_request_fits(engine: Engine, into: float) -> None:
+    now = [START + into]
+    limiter = _limiter(engine, now, per_minute=2)
+    assert limiter.acquire("key:crm") is None and limiter.acquire("key:crm") is None
+
+    wait = limiter.acquire("key:crm")
+
+    assert wait is not None
+    now[0] += wait - 0.5
+    assert limiter.acquire("key:crm") is not None, "refused just before the wait is up"
+    now[0] += 0.5 + 0.001
+    assert limiter.acquire("key:crm") is None, "allowed once it is"
