@@ -39,6 +39,14 @@ def _risk(root: CustomerRecord) -> Risk | None:
     return Risk.of(root.risk) if root.risk else None
 
 
+def _expected_loss(root: CustomerRecord) -> float | None:
+    # The same product the EXPECTED_LOSS order sorts by (customers.risk_expected_loss).
+    charges = root.profile["monthly_charges"]
+    if root.risk is None or not isinstance(charges, (int, float)):
+        return None
+    return root.risk.probability * float(charges)
+
+
 Customer = create_type(
     "Customer",
     [
@@ -47,6 +55,15 @@ Customer = create_type(
         cast(
             StrawberryField,
             strawberry.field(resolver=_risk, name="risk", description="Latest risk; null until scored."),
+        ),
+        cast(
+            StrawberryField,
+            strawberry.field(
+                resolver=_expected_loss,
+                name="expectedLoss",
+                description="Monthly revenue at stake: the latest churn probability × monthly charges, the "
+                "value the EXPECTED_LOSS order sorts by; null until scored.",
+            ),
         ),
         cast(
             StrawberryField,

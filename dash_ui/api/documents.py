@@ -28,6 +28,7 @@ query OverviewPage($topRiskCount: Int!, $bins: Int!) {
         name
         subscriptionType
         monthlyCharges
+        expectedLoss
         risk { score tier probability }
       }
     }
@@ -155,7 +156,7 @@ query CustomersBlock(
     pageInfo { hasNextPage endCursor }
     edges {
       node {
-        id name email subscriptionType tenureMonths monthlyCharges lastLoginDays
+        id name email subscriptionType tenureMonths monthlyCharges lastLoginDays expectedLoss
         risk { probability tier }
       }
     }

@@ -15,11 +15,14 @@ from dash_ui.formatting import MISSING, format_money
 
 TIER_BADGE_COLORS: dict[str, str] = {"HIGH": "danger", "MEDIUM": "warning", "LOW": "success"}
 # (header, class): numbers align right, header and cells alike, so digits line up under their title.
+# The plan is the column a tablet can spare (it is on the customer's page): the rest fit 768 px unscrolled.
+NARROW_HIDDEN = "d-none d-lg-table-cell"
 COLUMNS: tuple[tuple[str, str], ...] = (
     ("Customer", ""),
     ("Name", ""),
-    ("Plan", ""),
+    ("Plan", NARROW_HIDDEN),
     ("Monthly charges", "text-end"),
+    ("Expected loss", "text-end"),
     ("Score", "text-end"),
     ("Tier", ""),
 )
@@ -27,12 +30,13 @@ COLUMNS: tuple[tuple[str, str], ...] = (
 
 @dataclass(frozen=True)
 class RiskRow:
-    """One customer as the table shows it; score and tier are None until the customer is scored."""
+    """One customer as the table shows it; expected loss, score and tier are None until it is scored."""
 
     customer_id: str
     name: str
     plan: str
     monthly_charges: float
+    expected_loss: float | None  # probability × monthly charges: the monthly revenue at stake
     score: int | None
     tier: str | None
 
@@ -75,8 +79,12 @@ def _row(row: RiskRow) -> html.Tr:
         [
             html.Td(dcc.Link(html.Code(row.customer_id), href=customer_href(row.customer_id))),
             html.Td(row.name),
-            html.Td(row.plan),
+            html.Td(row.plan, className=NARROW_HIDDEN),
             html.Td(format_money(row.monthly_charges, digits=2), className="text-end"),
+            html.Td(
+                MISSING if row.expected_loss is None else format_money(row.expected_loss, digits=2),
+                className="text-end",
+            ),
             html.Td(MISSING if row.score is None else str(row.score), className="text-end"),
             html.Td(tier_badge(row.tier)),
         ],

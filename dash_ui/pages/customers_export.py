@@ -73,7 +73,7 @@ def csv_lines(client: GraphQLClient, view: View) -> Iterator[str]:
                     node["lastLoginDays"],
                     "" if probability is None else repr(probability),
                     risk.get("tier") or "",
-                    "" if probability is None else repr(probability * node["monthlyCharges"]),
+                    "" if node.get("expectedLoss") is None else repr(node["expectedLoss"]),
                 )
             )
         if not found["pageInfo"]["hasNextPage"]:

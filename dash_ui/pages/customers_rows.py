@@ -65,7 +65,7 @@ def row_of(node: dict[str, Any], href: str) -> dict[str, Any]:
     """One grid row: every value as it is shown, and the link to the customer's page."""
     risk = node.get("risk") or {}
     probability = risk.get("probability")
-    loss = None if probability is None else probability * node["monthlyCharges"]
+    loss = node.get("expectedLoss")
     return {
         "id": node["id"],
         "href": href,

@@ -144,6 +144,7 @@ def _risk_row(node: JsonObject) -> RiskRow:
         name=node["name"],
         plan=node["subscriptionType"],
         monthly_charges=node["monthlyCharges"],
+        expected_loss=node.get("expectedLoss"),
         score=risk.get("score"),
         tier=risk.get("tier"),
     )

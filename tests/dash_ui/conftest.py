@@ -34,6 +34,7 @@ def _customer(number: int, score: int | None, tier: str | None) -> JsonObject:
             "name": f"Customer {number}",
             "subscriptionType": "Premium",
             "monthlyCharges": 79.5,
+            "expectedLoss": None if score is None else score / 100 * 79.5,
             "risk": risk,
         },
     }

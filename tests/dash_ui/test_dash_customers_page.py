@@ -22,6 +22,7 @@ def _page(start: int, count: int, more: bool, total: int | None = None) -> dict[
                 "tenureMonths": 3,
                 "monthlyCharges": 10.0,
                 "lastLoginDays": 4,
+                "expectedLoss": 5.0,
                 "risk": {"probability": 0.5, "tier": "HIGH"},
             }
         }

@@ -56,6 +56,7 @@ def test_a_scored_overview_shows_every_section_and_no_alert(client_answering, sc
     assert list(content["retention_figure"].data[0].y) == [0.98, 0.8]
     table = text_of(content["top_risk_table"])
     assert "CUST0001" in table and "Customer 2" in table and "$79.50" in table and "97" in table
+    assert "$77.1" in table, "the expected loss (0.97 × $79.50) is shown"
 
 
 def test_an_api_error_shows_a_danger_alert_with_its_code_and_hides_the_sections(client_answering, text_of):

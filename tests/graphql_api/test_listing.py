@@ -16,7 +16,9 @@ query Listing($first: Int!, $after: String, $filter: CustomerFilter, $orderBy: C
   customers(first: $first, after: $after, filter: $filter, orderBy: $orderBy) {
     pageInfo { hasNextPage endCursor }
     edges {
-      cursor node { id name monthlyCharges tenureMonths subscriptionType risk { probability score tier } }
+      cursor node {
+        id name monthlyCharges tenureMonths subscriptionType expectedLoss risk { probability score tier }
+      }
     }
   }
 }"""
@@ -40,9 +42,13 @@ def _walk(api: TestClient, **arguments: Any) -> list[dict[str, Any]]:
 
 def test_the_highest_expected_loss_comes_first_across_pages(api: TestClient) -> None:
     nodes = _walk(api, orderBy={"field": "EXPECTED_LOSS", "direction": "DESC"})
-    losses = [n["risk"]["probability"] * n["monthlyCharges"] for n in nodes]
+    losses = [n["expectedLoss"] for n in nodes]
     assert len({n["id"] for n in nodes}) == len(nodes) == 1000
     assert all(a >= b - 1e-9 for a, b in zip(losses, losses[1:], strict=False))
+    # the field is the product the order sorts by
+    assert all(
+        n["expectedLoss"] == pytest.approx(n["risk"]["probability"] * n["monthlyCharges"]) for n in nodes
+    )
 
 
 def test_a_filtered_listing_holds_exactly_the_customers_it_names_and_counts_them(api: TestClient) -> None:
