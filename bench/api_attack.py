@@ -190,20 +190,9 @@ UPSERT = (
 
 
 def _customers(count: int, **change: object) -> list[dict[str, object]]:
-    from strawberry.utils.str_converters import to_camel_case
+    from tests.factories import customer_inputs
 
-    from tests.factories import profile_rows
-
-    rows = []
-    for i, row in enumerate(profile_rows(count, seed=3)):
-        item: dict[str, object] = {to_camel_case(name): value for name, value in row.items()}
-        item["customerId"] = f"ATTACK-{i}"
-        item.update(change)
-        for flag in ("usageDropFlag", "discountApplied", "churn"):
-            if item.get(flag) is not None:
-                item[flag] = bool(item[flag])
-        rows.append(item)
-    return rows
+    return customer_inputs(count, seed=3, prefix="ATTACK", **change)
 
 
 def _payload_problems(response: httpx.Response | None) -> None:

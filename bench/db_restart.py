@@ -29,14 +29,13 @@ from pathlib import Path
 import httpx
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
-from strawberry.utils.str_converters import to_camel_case
 
 from bench.process import reproduce, verdict
 from retention.access import Scope
 from retention.services import api_keys
 from retention.storage.engine import make_engine
 from retention.storage.tables import customers
-from tests.factories import profile_rows
+from tests.factories import customer_inputs
 from tests.support import MYSQL_URL_VARIABLE, scored_database, serving
 
 UPSERT = "mutation U($c: [CustomerInput!]!) { upsertCustomers(customers: $c) { upserted } }"
@@ -56,12 +55,7 @@ class Tally:
 
 
 def _profile(customer_id: str, seed: int) -> dict[str, object]:
-    (row,) = profile_rows(1, seed=seed)
-    item: dict[str, object] = {to_camel_case(name): value for name, value in row.items()}
-    for flag in ("usageDropFlag", "discountApplied", "churn"):
-        if item.get(flag) is not None:
-            item[flag] = bool(item[flag])
-    item["customerId"] = customer_id
+    (item,) = customer_inputs(1, seed=seed, prefix=PREFIX, customerId=customer_id)
     return item
 
 

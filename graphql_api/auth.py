@@ -10,6 +10,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 
 from sqlalchemy import Engine
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
 from dash_ui.api.transports import IDENTITY_SCOPE_KEY
@@ -67,6 +68,15 @@ class KeyCache:
             if entry is not None and self._clock() - entry[1] < self._seconds:
                 return entry[0]
         return None
+
+    async def principal_of(self, request: Request) -> Principal:
+        """The key `request` carries as its bearer token, from the cache or (in a thread) the database.
+
+        Unauthenticated for a missing, malformed, unknown or revoked key; a database error as raised.
+        """
+        secret = bearer_token(request)
+        cached = self.cached(secret)
+        return cached if cached is not None else await run_in_threadpool(self.verify, secret)
 
     def verify(self, secret: str) -> Principal:
         """Ask the database (blocking: call from a thread); Unauthenticated for unknown or revoked keys."""

@@ -40,11 +40,7 @@ def _risk(root: CustomerRecord) -> Risk | None:
 
 
 def _expected_loss(root: CustomerRecord) -> float | None:
-    # The same product the EXPECTED_LOSS order sorts by (customers.risk_expected_loss).
-    charges = root.profile["monthly_charges"]
-    if root.risk is None or not isinstance(charges, (int, float)):
-        return None
-    return root.risk.probability * float(charges)
+    return root.expected_loss
 
 
 Customer = create_type(

@@ -22,7 +22,7 @@ from starlette.types import Receive, Scope, Send
 from strawberry.exceptions import MissingQueryError
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 
-from graphql_api.auth import KeyCache, bearer_token, internal_principal
+from graphql_api.auth import KeyCache, internal_principal
 from graphql_api.context import Context
 from graphql_api.errors import UNAVAILABLE_MESSAGE, is_unavailable
 from graphql_api.graphiql import graphiql_response
@@ -75,8 +75,9 @@ class GraphQLEndpoint:
             response = await self._respond(request)
         except Exception:
             # A fault of ours outside an operation (inside one, MaskUnexpectedErrors answers): still coded.
-            request_id = _record().request_id
-            _record().outcome = "INTERNAL"
+            record = _record()
+            record.outcome = "INTERNAL"
+            request_id = record.request_id
             log.exception("unexpected error answering /graphql [request %s]", request_id)
             message = f"Unexpected error; it has been logged with request id {request_id}."
             body = {
@@ -121,14 +122,12 @@ class GraphQLEndpoint:
         if internal is not None:
             return internal
         try:
-            secret = bearer_token(request)
-            cached = self._keys.cached(secret)
-            return cached if cached is not None else await run_in_threadpool(self._keys.verify, secret)
+            return await self._keys.principal_of(request)
         except Unauthenticated as exc:
             raise Refusal(401, "UNAUTHENTICATED", exc.message, {"WWW-Authenticate": "Bearer"}) from exc
         except Exception as exc:
             if is_unavailable(exc):
-                raise Refusal(503, "UNAVAILABLE", UNAVAILABLE_MESSAGE, {"Retry-After": "2"}) from exc
+                raise _unavailable() from exc
             raise
 
     async def _check_rate(self, principal: Principal) -> None:
@@ -140,7 +139,7 @@ class GraphQLEndpoint:
             wait = await run_in_threadpool(self._limiter.acquire, caller)
         except Exception as exc:
             if is_unavailable(exc):
-                raise Refusal(503, "UNAVAILABLE", UNAVAILABLE_MESSAGE, {"Retry-After": "2"}) from exc
+                raise _unavailable() from exc
             raise
         if wait is not None:
             metrics.RATE_LIMITED.inc()
@@ -186,6 +185,10 @@ class GraphQLEndpoint:
         except MissingQueryError as exc:
             raise Refusal(400, "BAD_REQUEST", "`query` must be a non-empty string") from exc
         return _answer(result, media, request_id)
+
+
+def _unavailable() -> Refusal:
+    return Refusal(503, "UNAVAILABLE", UNAVAILABLE_MESSAGE, {"Retry-After": "2"})
 
 
 def _record() -> RequestRecord:

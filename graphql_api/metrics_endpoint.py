@@ -10,8 +10,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from graphql_api.auth import KeyCache, bearer_token
-from graphql_api.errors import is_unavailable
+from graphql_api.auth import KeyCache
+from graphql_api.errors import UNAVAILABLE_MESSAGE, is_unavailable
 from retention import metrics
 from retention.access import Scope, Unauthenticated
 from retention.runtime import Runtime
@@ -27,15 +27,12 @@ def route(runtime: Runtime, keys: KeyCache) -> Route:
 
     async def scrape(request: Request) -> Response:
         try:
-            secret = bearer_token(request)
-            cached = keys.cached(secret)
-            principal = cached if cached is not None else await run_in_threadpool(keys.verify, secret)
+            principal = await keys.principal_of(request)
         except Unauthenticated as exc:
             return _refusal(401, "UNAUTHENTICATED", exc.message, {"WWW-Authenticate": "Bearer"})
         except Exception as exc:
             if is_unavailable(exc):
-                message = "the database is unreachable; retry in a few seconds"
-                return _refusal(503, "UNAVAILABLE", message, {"Retry-After": "2"})
+                return _refusal(503, "UNAVAILABLE", UNAVAILABLE_MESSAGE, {"Retry-After": "2"})
             raise
         if not principal.allows(Scope.ADMIN):
             return _refusal(403, "FORBIDDEN", f"key {principal.name!r} is not an admin key; metrics need one")

@@ -66,9 +66,10 @@ class RequestLog:
             try:
                 await self.app(scope, receive, send_with_id)
             finally:
+                seconds = time.perf_counter() - started
                 path: str = scope.get("path", "")
                 if path == GRAPHQL_PATH and record.outcome != NONE:  # not the IDE page
-                    metrics.count_request(record.operation, record.outcome, time.perf_counter() - started)
+                    metrics.count_request(record.operation, record.outcome, seconds)
                 level = logging.DEBUG if path.startswith(_QUIET_PREFIXES) else logging.INFO
                 log.log(
                     level,
@@ -76,7 +77,7 @@ class RequestLog:
                     scope.get("method", "-"),
                     path,
                     status,
-                    (time.perf_counter() - started) * 1000,
+                    seconds * 1000,
                     record.outcome,
-                    extra={"status": status, "duration_ms": round((time.perf_counter() - started) * 1000, 1)},
+                    extra={"status": status, "duration_ms": round(seconds * 1000, 1)},
                 )

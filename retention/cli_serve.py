@@ -45,16 +45,10 @@ def serve(
 
 
 def _require_current_schema(engine: Engine) -> None:
-    at, head = migrate.current_revision(engine), migrate.head_revision()
-    if at == head:
+    fix = "run `retention db upgrade` (or `retention serve --migrate`)"
+    problem = migrate.schema_problem(migrate.current_revision(engine), fix=fix)
+    if problem is None:
         return
-    if at is not None and not migrate.is_known_revision(at):
-        problem = f"the database is at schema revision {at}, newer than this code knows: upgrade Retention"
-    else:
-        problem = (
-            f"the database schema is at revision {at or 'none (empty)'} but this code needs {head}: "
-            "run `retention db upgrade` (or `retention serve --migrate`)"
-        )
     typer.secho(f"refusing to serve: {problem}", fg="red", err=True)
     raise typer.Exit(EXIT_INPUT_OR_STATE)
 

@@ -197,9 +197,7 @@ class JobRunner:
                 self._release(job)
                 return
             except JobLost:
-                log.warning(
-                    "job %d (%s) was taken over by another process; it records the end", job.id, job.kind
-                )
+                _taken_over(job)
                 return
             except RetentionError as exc:
                 error = exc.message
@@ -215,7 +213,7 @@ class JobRunner:
             log.error("could not record the end of job %d", job.id, exc_info=True)
             return
         if not held:
-            log.warning("job %d (%s) was taken over by another process; it records the end", job.id, job.kind)
+            _taken_over(job)
             return
         log.info("job %d (%s) %s", job.id, job.kind, "failed: " + error if error else "succeeded")
         metrics.JOB_RUNS.labels(kind=job.kind, outcome="failed" if error else "succeeded").inc()
@@ -275,3 +273,7 @@ class JobRunner:
             rescore = job_service.request_rescore(engine=runtime.engine, requested_by=job.requested_by)
             result["rescoreJobId"] = str(rescore.id)
         return result
+
+
+def _taken_over(job: job_store.JobRow) -> None:
+    log.warning("job %d (%s) was taken over by another process; it records the end", job.id, job.kind)

@@ -20,7 +20,7 @@ from prometheus_client import (
     multiprocess,
     start_http_server,
 )
-from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import REGISTRY
 from sqlalchemy import Engine, event
 from sqlalchemy.exc import SQLAlchemyError
@@ -94,12 +94,28 @@ def serve_model(previous: str | None, current: str) -> None:
     SERVED_MODEL.labels(version=current).set(1)
 
 
-def scrape_registry() -> CollectorRegistry:
-    """What a scrape reads: every worker's files in multiprocess mode, else this process's registry."""
+def _process_metrics() -> CollectorRegistry:
+    """Every worker's files in multiprocess mode, else this process's own registry."""
     if not os.environ.get(MULTIPROC_VARIABLE):
         return REGISTRY
     registry = CollectorRegistry()
     multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+    return registry
+
+
+class _Scraped:
+    """A collector over the process metrics: lets one registry add the database-derived ones to them
+    (the default registry cannot take a collector per scrape)."""
+
+    def collect(self) -> Iterator[Metric]:
+        yield from _process_metrics().collect()
+
+
+def scrape_registry(engine: Engine) -> CollectorRegistry:
+    """What a scrape reads, on the API port and on the keyless listener alike."""
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(_Scraped())
+    registry.register(NewestScoreAge(engine))
     return registry
 
 
@@ -130,10 +146,8 @@ class NewestScoreAge:
 
 
 def render(engine: Engine) -> bytes:
-    """The exposition text of a scrape: the process metrics, then the database-derived ones."""
-    derived = CollectorRegistry(auto_describe=False)
-    derived.register(NewestScoreAge(engine))
-    return generate_latest(scrape_registry()) + generate_latest(derived)
+    """The exposition text of a scrape."""
+    return generate_latest(scrape_registry(engine))
 
 
 def track_pool(engine: Engine) -> None:
@@ -145,8 +159,4 @@ def track_pool(engine: Engine) -> None:
 def start_listener(bind: str, engine: Engine) -> None:
     """Serve the same text as /metrics, with no key, on `bind` ("host:port"), from a daemon thread."""
     host, _, port = bind.rpartition(":")
-    registry = CollectorRegistry(auto_describe=False)
-    if os.environ.get(MULTIPROC_VARIABLE):
-        multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
-    registry.register(NewestScoreAge(engine))
-    start_http_server(int(port), addr=host.strip("[]"), registry=registry)
+    start_http_server(int(port), addr=host.strip("[]"), registry=scrape_registry(engine))

@@ -56,6 +56,15 @@ class Customer:
     def customer_id(self) -> str:
         return self.profile.customer_id
 
+    @property
+    def expected_loss(self) -> float | None:
+        """Monthly revenue at stake: the latest churn probability × monthly charges (None until scored);
+        the product the EXPECTED_LOSS order sorts by (customers.risk_expected_loss)."""
+        charges = self.profile["monthly_charges"]
+        if self.risk is None or not isinstance(charges, (int, float)):
+            return None
+        return self.risk.probability * float(charges)
+
 
 @dataclass(frozen=True)
 class Page(Generic[T]):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from retention.features import FEATURE_NAMES
+from retention.features import COLUMNS, FEATURE_NAMES, Kind
 from retention.ml.matrix import Matrix, matrix_from_tuples
 from retention.ml.search import SearchSpace
 from retention.ml.training import TrainingData
@@ -39,3 +39,21 @@ def profile_rows(count: int, *, seed: int = 7, first_index: int = 1) -> list[dic
     names = list(chunk.columns)
     columns = [chunk.columns[name].tolist() for name in names]
     return [dict(zip(names, values, strict=True)) for values in zip(*columns, strict=True)]
+
+
+def customer_inputs(count: int, *, seed: int, prefix: str, **change: object) -> list[dict[str, object]]:
+    """Generated customers as GraphQL `CustomerInput` values: camelCase names, flags as booleans, ids
+    `{prefix}-0`, `{prefix}-1`…, each with `change` (camelCase names) applied."""
+    from strawberry.utils.str_converters import to_camel_case
+
+    flags = {to_camel_case(column.name) for column in COLUMNS if column.kind is Kind.FLAG}
+    inputs = []
+    for i, row in enumerate(profile_rows(count, seed=seed)):
+        item: dict[str, object] = {to_camel_case(name): value for name, value in row.items()}
+        item["customerId"] = f"{prefix}-{i}"
+        item.update(change)
+        for flag in flags & item.keys():
+            if item[flag] is not None:
+                item[flag] = bool(item[flag])
+        inputs.append(item)
+    return inputs

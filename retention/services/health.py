@@ -28,7 +28,6 @@ class Readiness:
 
 def check_readiness(engine: Engine, *, model_problem: str | None) -> Readiness:
     """One connection for the database and its schema revision; the model is what this process serves."""
-    head = migrate.head_revision()
     try:
         with engine.connect() as connection:
             connection.execute(text("SELECT 1"))
@@ -37,7 +36,4 @@ def check_readiness(engine: Engine, *, model_problem: str | None) -> Readiness:
         # The class names the failure without quoting the URL or the driver's text.
         log.debug("readiness: database unreachable (%s)", type(exc).__name__)
         return Readiness(database="unreachable", schema="unknown", model=model_problem)
-    schema = None
-    if at != head:
-        schema = f"at revision {at or 'none'} but this code needs {head}: run `retention db upgrade`"
-    return Readiness(database=None, schema=schema, model=model_problem)
+    return Readiness(database=None, schema=migrate.schema_problem(at), model=model_problem)

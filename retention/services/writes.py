@@ -29,7 +29,7 @@ from retention.storage import runs as run_store
 from retention.storage.changes import note_change
 from retention.storage.customers import now_utc, to_customer, upsert_profiles
 from retention.storage.deadlocks import retry_on_deadlock
-from retention.storage.scores import copy_latest, insert_snapshots
+from retention.storage.scores import write_snapshots
 from retention.storage.scoring_rows import FeatureChunk
 from retention.storage.tables import customers as customers_table
 
@@ -134,10 +134,7 @@ def _rescore(
     chunk = FeatureChunk(customer_pks=np.asarray(pks, dtype=np.int64), matrix=matrix_from_profiles(rows))
     batch = scored_batch(chunk, model, policy)
     run_id = run_store.start_run(connection, model_version=model.version, kind=API_RUN_KIND, now=now)
-    # The run is this transaction's alone: copy by run, not by an id range that would take in (and wait
-    # on) rows concurrent writers are inserting.
-    insert_snapshots(connection, batch, run_id=run_id, model_version=model.version, scored_at=now)
-    copy_latest(connection, run_id)
+    write_snapshots(connection, batch, run_id=run_id, model_version=model.version, scored_at=now)
     run_store.finish_run(
         connection, run_id, state=run_store.SUCCEEDED, customers_scored=len(pks), now=now_utc()
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 from alembic import command
@@ -44,9 +45,21 @@ def revision_on(connection: Connection) -> str | None:
     return connection.execute(text(f"SELECT version_num FROM {VERSION_TABLE}")).scalar()
 
 
+@functools.cache
 def head_revision() -> str | None:
-    """The newest revision this code ships."""
+    """The newest revision this code ships (read from the migration files once: probes ask for it)."""
     return ScriptDirectory(str(MIGRATIONS)).get_current_head()
+
+
+def schema_problem(at: str | None, *, fix: str = "run `retention db upgrade`") -> str | None:
+    """What is wrong with a database at revision `at` for this code, with what to do (`fix` for a schema
+    behind the code); None when it is current."""
+    head = head_revision()
+    if at == head:
+        return None
+    if at is not None and not is_known_revision(at):
+        return f"the database is at schema revision {at}, newer than this code knows: upgrade Retention"
+    return f"the database schema is at revision {at or 'none (empty)'} but this code needs {head}: {fix}"
 
 
 def is_up_to_date(engine: Engine) -> bool:

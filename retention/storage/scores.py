@@ -76,11 +76,14 @@ def write_snapshots(
     scored_at: datetime,
     bulk_file: BulkFile | None = None,
 ) -> None:
-    """Append one history row per customer and copy it onto the customer row, in the caller's transaction.
+    """Append one history row per customer and copy it onto the customer row, in the caller's transaction,
+    for a run this transaction alone writes (an API write's).
 
-    A customer who already has a snapshot in this run is skipped (unique run_id, customer_pk), so a
-    resumed run never stores anyone twice. With `bulk_file` (the connection must come from
-    `snapshot_load.load_data_engine`) rows go by LOAD DATA, else by executemany.
+    The copy goes by run, not by the id range the rows got: a range also takes in rows concurrent writers
+    are inserting, and waits on their locks (writers racing each other deadlocked on it). A batch run
+    written by several connections uses insert_snapshots and a bounded copy_latest instead. A customer who
+    already has a snapshot in this run is skipped (unique run_id, customer_pk). With `bulk_file` (the
+    connection must come from `snapshot_load.load_data_engine`) rows go by LOAD DATA, else by executemany.
     """
     stored = insert_snapshots(
         connection,
@@ -91,7 +94,7 @@ def write_snapshots(
         bulk_file=bulk_file,
     )
     if stored is not None:
-        copy_latest(connection, run_id, after_id=stored.after_id, through_id=stored.through_id)
+        copy_latest(connection, run_id)
 
 
 @dataclass(frozen=True)

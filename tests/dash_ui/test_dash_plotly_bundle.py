@@ -25,6 +25,13 @@ def test_the_bundle_is_the_plotly_js_version_plotly_py_builds_figures_for():
     assert re.search(rf"v{re.escape(get_plotlyjs_version())}\b", header), header
 
 
+def test_the_bundle_defaults_to_no_remote_url_a_browser_would_fetch():
+    text = BUNDLE.read_text()
+
+    assert "cdn.plot.ly" not in text, "topojsonURL must not default to Plotly's CDN"
+    assert "cloud.plotly.com" not in text, "plotlyServerURL must not default to Chart Studio"
+
+
 def test_the_bundle_registers_every_trace_type_the_dashboard_draws():
     registered = set(re.findall(r'moduleType:"trace",name:"([a-z]+)"', BUNDLE.read_text()))
 
